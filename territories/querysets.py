@@ -1,0 +1,11 @@
+from django.db import models
+
+
+class TerritoryQuerySet(models.QuerySet):
+    """Territories are public reference data: visible to everyone."""
+
+    def visible_to(self, user):  # noqa: ARG002 - same signature as every other model
+        return self
+
+    def current(self):
+        return self.filter(is_current=True)
