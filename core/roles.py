@@ -37,9 +37,10 @@ def role_of(user) -> Role:
     if user.is_superuser:
         role = Role.STAFF
     else:
+        # A registered account in no group reads what an anonymous visitor reads.
         names = set(user.groups.values_list("name", flat=True))
-        role = Role.MEMBER
-        for candidate in (Role.STAFF, Role.CONSULTANT):
+        role = Role.VISITOR
+        for candidate in (Role.STAFF, Role.CONSULTANT, Role.MEMBER):
             if ROLE_GROUPS[candidate] in names:
                 role = candidate
                 break

@@ -58,7 +58,9 @@ class Territory(models.Model):
 
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, db_index=True)
     subkind = models.CharField(_("sous-type"), max_length=8, choices=Subkind.choices, blank=True, default="")
-    code = models.CharField(_("code officiel"), max_length=32, help_text=_("Code INSEE/COG, SIREN de l'EPCI ou code NIS."))
+    code = models.CharField(
+        _("code officiel"), max_length=32, help_text=_("Code INSEE/COG, SIREN de l'EPCI ou code NIS.")
+    )
     country = models.CharField(_("pays"), max_length=2, help_text=_("Code ISO 3166 alpha-2."), db_index=True)
     name = models.CharField(_("nom"), max_length=200)
     search_name = models.CharField(_("nom normalisé"), max_length=200, editable=False, default="")
@@ -94,7 +96,9 @@ class Territory(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["country", "kind", "code"], name="territory_unique_code_per_country_kind"),
-            models.CheckConstraint(condition=Q(area_km2__isnull=True) | Q(area_km2__gt=0), name="territory_area_positive"),
+            models.CheckConstraint(
+                condition=Q(area_km2__isnull=True) | Q(area_km2__gt=0), name="territory_area_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
                 name="territory_latitude_range",
@@ -104,9 +108,7 @@ class Territory(models.Model):
                 name="territory_longitude_range",
             ),
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="territory_not_own_parent"),
-            models.CheckConstraint(
-                condition=Q(subkind="") | Q(kind="epci"), name="territory_subkind_only_for_epci"
-            ),
+            models.CheckConstraint(condition=Q(subkind="") | Q(kind="epci"), name="territory_subkind_only_for_epci"),
         ]
         indexes = [
             GinIndex(fields=["search_name"], name="territory_search_name_trgm", opclasses=["gin_trgm_ops"]),
@@ -116,15 +118,22 @@ class Territory(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def save(self, *args, **kwargs):
+        # Derived columns kept in step with their sources; not business logic.
+        self.search_name = normalize_name(self.name)
+        self.density = self.density_for(self.population, self.area_km2)
+        self.density_class = self.density_class_for(self.density)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("territory_detail", kwargs={"slug": self.slug})
+
     @property
     def label(self) -> str:
         if self.kind == self.Kind.COMMUNE and self.country == "FR" and self.code[:2]:
             dep = self.code[:3] if self.code.startswith("97") else self.code[:2]
             return f"{self.name} ({dep})"
         return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("territory_detail", kwargs={"slug": self.slug})
 
     @classmethod
     def density_class_for(cls, density: float | None) -> str:
@@ -134,13 +143,6 @@ class Territory(models.Model):
             if density >= threshold:
                 return value
         return "very_rural"
-
-    def save(self, *args, **kwargs):
-        # Derived columns kept in step with their sources; not business logic.
-        self.search_name = normalize_name(self.name)
-        self.density = self.density_for(self.population, self.area_km2)
-        self.density_class = self.density_class_for(self.density)
-        super().save(*args, **kwargs)
 
     @staticmethod
     def density_for(population: int | None, area_km2: float | None) -> float | None:
