@@ -18,7 +18,7 @@ PYTHON_BIN := $(shell for p in python3.13 python3.12 python3; do \
 	  $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; exit 0; }; \
 	done)
 
-.PHONY: help setup run test lint check-python chromium db-ready worker backup restore messages
+.PHONY: help setup run test lint check-python system-deps chromium db-ready worker backup restore messages
 
 help:
 	@echo "make run    - set everything up and run the portal with demo data on http://$(HOST):$(PORT)"
@@ -40,12 +40,19 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "Installing Debian's chromium for browser tests"; \
-	  (apt-get update -qq || true) && apt-get install -y -qq -o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core >/dev/null; \
+# System packages the suite needs, installed with apt only when missing.
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-dejavu-core"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 $$missing >/dev/null; \
 	fi
-	@command -v pdftotext >/dev/null || apt-get install -y -qq -o DPkg::Lock::Timeout=600 poppler-utils >/dev/null
+
+chromium: system-deps
 
 db-ready: setup
 	$(PY) manage.py migrate --noinput
@@ -53,17 +60,17 @@ db-ready: setup
 	$(PY) manage.py load_demo
 
 run: db-ready
-	$(PY) manage.py compilemessages --ignore=.venv -v 0 || true
+	@command -v msgfmt >/dev/null && $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0 || echo "gettext missing: English pages fall back to French"
 	@bash scripts/run.sh "$(HOST)" "$(PORT)"
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: setup chromium lint
+test: setup system-deps lint
 	DJANGO_SETTINGS_MODULE=benchmark_portal.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=benchmark_portal.settings.test $(PY) manage.py check
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 messages: setup

