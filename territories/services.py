@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 from tqdm import tqdm
 
@@ -121,7 +121,7 @@ def territories_import(*, path: Path | str | None = None, progress: bool = True)
     with tqdm(total=len(lines), desc="Territoires", unit=" lignes", disable=not progress, leave=False) as bar:
         for batch in _batches(lines):
             to_create: list[Territory] = []
-            to_update: list[Territory] = []
+            to_update: list[dict[str, Any]] = []
             for line in batch:
                 values = {
                     **line.values,
@@ -135,18 +135,44 @@ def territories_import(*, path: Path | str | None = None, progress: bool = True)
                     to_create.append(Territory(country=country, kind=kind, code=code, slug=slug, **values))
                     result.created[kind] += 1
                 elif any(current[name] != values[name] for name in SYNCED_FIELDS):
-                    to_update.append(Territory(id=current["id"], country=country, kind=kind, code=code, **values))
+                    to_update.append({"id": current["id"], **values})
                     result.updated[kind] += 1
                 else:
                     result.unchanged[kind] += 1
             # PostgreSQL returns the new primary keys, which the next kinds need.
             for territory in Territory.objects.bulk_create(to_create):
                 ids[territory.country, territory.kind, territory.code] = territory.pk
-            Territory.objects.bulk_update(to_update, SYNCED_FIELDS, batch_size=100)
+            _update(to_update)
             bar.update(len(batch))
 
     _retire_missing(lines, existing, result)
     return result
+
+
+def _update(rows: list[dict[str, Any]]) -> None:
+    """UPDATE … FROM (VALUES …) on the synced columns of `rows`.
+
+    Not `bulk_update()`: it builds one CASE WHEN per row and field in Python,
+    which took 80 s for a yearly refresh of the 35,000 communes' populations;
+    this takes a few seconds.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    fields = [Territory._meta.get_field(name) for name in ("id", *SYNCED_FIELDS)]
+    columns = [quote(f.column) for f in fields]
+    placeholder = "(" + ", ".join(f"%s::{f.db_type(connection)}" for f in fields) + ")"
+    assignments = ", ".join(f"{column} = v.{column}" for column in columns[1:])
+    table = quote(Territory._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH_SIZE):
+            batch = rows[start : start + BATCH_SIZE]
+            cursor.execute(
+                f"UPDATE {table} AS t SET {assignments} "  # noqa: S608 - identifiers from the model, values bound
+                f"FROM (VALUES {', '.join([placeholder] * len(batch))}) AS v ({', '.join(columns)}) "
+                f"WHERE t.{columns[0]} = v.{columns[0]}",
+                [row[f.attname] for row in batch for f in fields],
+            )
 
 
 def _parse(path: Path) -> Iterator[_Line]:
