@@ -94,9 +94,7 @@ class LoginLockout(models.Model):
     class Meta:
         verbose_name = _("blocage de connexion")
         verbose_name_plural = _("blocages de connexion")
-        constraints = [
-            models.UniqueConstraint(fields=["username", "ip_address"], name="login_lockout_unique_pair")
-        ]
+        constraints = [models.UniqueConstraint(fields=["username", "ip_address"], name="login_lockout_unique_pair")]
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.ip_address}"

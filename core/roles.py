@@ -56,13 +56,10 @@ def has_role(user, minimum: Role) -> bool:
 # for every permission of an app, "app_label.add_*" for a prefix). Reading is governed
 # by `visible_to(user)`; these permissions govern writing and management pages.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    # The experiences migration (0003_role_groups_and_permissions) grants the members' and
+    # consultants' permissions on fiches; this table adds what the staff group manages.
     Role.MEMBER: (),
-    Role.CONSULTANT: (
-        "experiences.add_*",
-        "experiences.change_*",
-        "experiences.view_*",
-        "territories.view_*",
-    ),
+    Role.CONSULTANT: (),
     Role.STAFF: (
         "core.*",
         "territories.*",
