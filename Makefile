@@ -63,6 +63,17 @@ run: db-ready
 	@command -v msgfmt >/dev/null && $(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0 || echo "gettext missing: English pages fall back to French"
 	@bash scripts/run.sh "$(HOST)" "$(PORT)"
 
+# Database (pg_dump custom format) + media archive into $(BACKUP_DIR)/periscope-<UTC time>/;
+# KEEP=N deletes all but the N newest. Restore: make restore BACKUP=<that folder> [CONFIRM=yes]
+BACKUP_DIR ?= var/backups
+backup: setup
+	@bash scripts/backup.sh $(if $(KEEP),--keep $(KEEP)) "$(BACKUP_DIR)"
+
+restore: setup
+	@if [ -z "$(BACKUP)" ]; then echo "Usage: make restore BACKUP=$(BACKUP_DIR)/periscope-<date> [CONFIRM=yes]"; \
+	  ls -1d $(BACKUP_DIR)/periscope-* 2>/dev/null | tail -5; exit 2; fi
+	@bash scripts/restore.sh "$(BACKUP)" $(if $(filter yes,$(CONFIRM)),--yes)
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

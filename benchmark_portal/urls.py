@@ -5,16 +5,24 @@ from django.urls import include, path
 from django.views.static import serve
 
 from benchmark_portal import views as portal_views
+from core import health
+from core import views as core_views
 from experiences import views as experience_views
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include("benchmark_portal.api_urls")),
 ]
 
 urlpatterns += i18n_patterns(
+    # Inside i18n_patterns: with prefix_default_language=False, LocaleMiddleware activates
+    # French on any unprefixed path, so /i18n/setlang/ could not resolve an /en/… `next`
+    # and switching back to French kept the English URL. Under /en/i18n/setlang/ it can.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", portal_views.home, name="home"),
-    path("comptes/", include("django.contrib.auth.urls")),
+    path("comptes/", include("core.urls")),
+    path("confidentialite/", core_views.privacy, name="privacy"),
     path("experiences/", include("experiences.urls")),
     path("territoires/", include("territories.urls")),
     path("territoires/<slug:slug>/", experience_views.territory_detail, name="territory_detail"),
@@ -23,6 +31,8 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
+
+handler404 = "core.views.page_not_found"
 
 if settings.DEBUG:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

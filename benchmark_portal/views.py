@@ -1,13 +1,16 @@
 from django.shortcuts import render
 
 from experiences import selectors as experience_selectors
+from experiences import selectors_map
 from partnerships.models import Partnership
 from studies.models import Study
 
 
 def home(request):
-    """Home page: search box, latest experiences, themes, key figures."""
+    """Home page: search box, featured and latest experiences, map by département, themes, key figures."""
     context = experience_selectors.home_context(viewer=request.user)
     context["figures"]["studies"] = Study.objects.visible_to(request.user).count()
     context["figures"]["partnerships"] = Partnership.objects.visible_to(request.user).count()
+    context["department_map"] = selectors_map.department_map(viewer=request.user)
+    context["reference"] = getattr(request.user, "reference_territory", None)
     return render(request, "home.html", context)

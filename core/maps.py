@@ -12,6 +12,7 @@ This module knows nothing of experiences: callers pass counts per code.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -37,20 +38,20 @@ def _rings(path: str) -> list[list[Point]]:
     x = y = 0.0
     relative = True
     pending: list[float] = []
-    for token in _TOKEN.findall(path):
-        if token in "mMlL":
-            relative = token.islower()
-            if token in "mM" and current:
+    for part in _TOKEN.findall(path):
+        if part in "mMlL":
+            relative = part.islower()
+            if part in "mM" and current:
                 rings.append(current)
                 current = []
             continue
-        if token in "zZ":
+        if part in "zZ":
             if current:
                 rings.append(current)
                 x, y = current[0]  # "z" brings the pen back to the ring's start
                 current = []
             continue
-        pending.append(float(token))
+        pending.append(float(part))
         if len(pending) == 2:
             dx, dy = pending
             pending = []
@@ -100,11 +101,11 @@ def _num(value: float) -> str:
 
 
 def _relative_path(points: list[Point]) -> str:
-    """"M x y l dx dy …z" on a 0.1 grid; steps are taken between rounded points, so nothing drifts."""
+    """ "M x y l dx dy …z" on a 0.1 grid; steps are taken between rounded points, so nothing drifts."""
     grid = [(round(x * 10), round(y * 10)) for x, y in points]
     out = [f"M{_num(grid[0][0] / 10)} {_num(grid[0][1] / 10)}l"]
     steps = []
-    for (x0, y0), (x1, y1) in zip(grid, grid[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(grid):
         steps.append(f"{_num((x1 - x0) / 10)} {_num((y1 - y0) / 10)}")
     out.append(" ".join(steps).replace(" -", "-"))
     out.append("z")

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404
+from dataclasses import dataclass, field
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core.cache import cache
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from territories.models import Territory
+
+from . import search
 from .filtersets import ExperienceFilterSet
 from .models import Contact, Experience, Organisation, Tag, Theme
 
@@ -18,17 +31,19 @@ def experience_list(*, viewer, params=None):
 
 def experience_detail(*, viewer, slug: str) -> Experience:
     """One visible experience with everything a fiche shows (404 otherwise)."""
-    qs = Experience.objects.visible_to(viewer).select_related(
-        "lead_territory__parent__parent", "lead_territory__epci", "client_organisation", "author"
-    ).prefetch_related(
-        "themes__parent",
-        "tags",
-        "territories",
-        "actor_links__organisation",
-        "funding_lines__funder",
-        "sources",
-        "attachments",
-        Prefetch("contacts", queryset=Contact.objects.select_related("organisation")),
+    qs = (
+        Experience.objects.visible_to(viewer)
+        .select_related("lead_territory__parent__parent", "lead_territory__epci", "client_organisation", "author")
+        .prefetch_related(
+            "themes__parent",
+            "tags",
+            "territories",
+            "actor_links__organisation",
+            "funding_lines__funder",
+            "sources",
+            "attachments",
+            Prefetch("contacts", queryset=Contact.objects.select_related("organisation")),
+        )
     )
     return get_object_or_404(qs, slug=slug)
 
@@ -46,7 +61,10 @@ def theme_counts(*, viewer):
     children: dict[int | None, list[Theme]] = {}
     for theme in themes:
         children.setdefault(theme.parent_id, []).append(theme)
-    return [(root, direct.get(root.pk, 0) + sum(direct.get(c.pk, 0) for c in children.get(root.pk, []))) for root in children.get(None, [])]
+    return [
+        (root, direct.get(root.pk, 0) + sum(direct.get(c.pk, 0) for c in children.get(root.pk, [])))
+        for root in children.get(None, [])
+    ]
 
 
 def tag_counts(*, viewer, limit: int = 30):
@@ -92,14 +110,475 @@ def territory_experiences(*, viewer, territory, limit: int = 50):
     )
 
 
+FEATURED_COUNT = 3
+LATEST_COUNT = 6
+
+
 def home_context(*, viewer) -> dict:
-    """What the home page shows: latest fiches, themes with counts, key figures."""
+    """What the home page shows: featured and latest fiches, themes with counts, key figures.
+
+    "Featured" has no editorial flag: it is the most complete published fiches
+    (completeness, then recency), which are the ones that read best.
+    """
     visible = Experience.objects.visible_to(viewer)
-    latest = visible.filter(status="published").with_list_relations().order_by("-published_at")[:6]
-    covered = visible.values("lead_territory").distinct().count()
+    published = visible.filter(status="published").with_list_relations()
+    featured = list(published.order_by("-completeness", "-published_at", "-pk")[:FEATURED_COUNT])
+    latest = published.exclude(pk__in=[e.pk for e in featured]).order_by("-published_at", "-pk")[:LATEST_COUNT]
+    figures = visible.aggregate(experiences=Count("id"), territories=Count("lead_territory", distinct=True))
     return {
+        "featured": featured,
         "latest": latest,
         "themes": theme_counts(viewer=viewer),
         "tags": tag_counts(viewer=viewer, limit=20),
-        "figures": {"experiences": visible.count(), "territories": covered},
+        "figures": figures,
     }
+
+
+# --------------------------------------------------------------------------
+# Search, facets, comparability, similar experiences (see experiences/search.py)
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    depth: int = 0
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue]
+
+    @property
+    def selected_count(self) -> int:
+        return sum(1 for v in self.values if v.selected)
+
+
+@dataclass
+class Chip:
+    """An active filter, with the query string that removes it."""
+
+    label: str
+    value_label: str
+    remove_query: str
+
+
+@dataclass
+class SearchResult:
+    filterset: ExperienceFilterSet
+    valid: bool
+    total: int = 0
+    page: int = 1
+    page_size: int = search.PAGE_SIZE
+    experiences: list = field(default_factory=list)
+    facets: list[Facet] = field(default_factory=list)
+    chips: list[Chip] = field(default_factory=list)
+    suggestion: str | None = None
+    suggestion_query: str = ""
+    reference: search.Reference | None = None
+    comparable_level: int | None = None
+    rescue: tuple[int, int] | None = None  # (wider level, count); level 0 = without the filter
+    rescue_query: str = ""
+    sort: str = "relevance"
+    query: str = ""
+    params: QueryDict = field(default_factory=QueryDict)
+    errors: dict = field(default_factory=dict)
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, min(search.MAX_PAGE, -(-self.total // self.page_size)))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    def page_query(self, number: int) -> str:
+        return _query_with(self.params, page=str(number))
+
+    @property
+    def previous_query(self) -> str:
+        return self.page_query(self.page - 1)
+
+    @property
+    def next_query(self) -> str:
+        return self.page_query(self.page + 1)
+
+    @property
+    def page_links(self) -> list[tuple[int | None, str]]:
+        """Page numbers around the current one, None for a gap: 1 … 4 5 [6] 7 8 … 40."""
+        last = self.num_pages
+        wanted = {1, last, *range(max(1, self.page - 2), min(last, self.page + 2) + 1)}
+        links: list[tuple[int | None, str]] = []
+        for number in sorted(wanted):
+            if links and links[-1][0] is not None and number - links[-1][0] > 1:
+                links.append((None, ""))
+            links.append((number, self.page_query(number)))
+        return links
+
+
+def _query_with(params: QueryDict, **changes) -> str:
+    q = params.copy()
+    for key, value in changes.items():
+        if value is None:
+            q.pop(key, None)
+        else:
+            q[key] = value
+    if "page" not in changes:
+        q.pop("page", None)
+    return q.urlencode()
+
+
+def _query_without(params: QueryDict, key: str, value: str | None = None) -> str:
+    q = params.copy()
+    if value is None:
+        q.pop(key, None)
+    else:
+        q.setlist(key, [v for v in q.getlist(key) if v != value])
+    q.pop("page", None)
+    return q.urlencode()
+
+
+def _effective_params(params, viewer) -> QueryDict:
+    """The request's parameters, plus the remembered reference territory when none is given.
+
+    An explicit empty `ref=` means "no reference"; the remembered one is only a default.
+    """
+    q = params.copy() if isinstance(params, QueryDict) else _to_querydict(params)
+    q._mutable = True
+    if "ref" not in q and "ref_q" not in q and getattr(viewer, "is_authenticated", False):
+        remembered = getattr(viewer, "reference_territory", None)
+        if remembered is not None:
+            q["ref"] = remembered.slug
+    if "ref_q" in q:
+        # The search form sends the name typed in "ma collectivité": empty means
+        # no reference; a name other than the current reference's is resolved to
+        # the best autocomplete match (this is the path without JavaScript).
+        typed = q.pop("ref_q")[-1].strip()
+        current = Territory.objects.filter(slug=q.get("ref", "")).first() if q.get("ref") else None
+        if not typed:
+            q["ref"] = ""
+        elif current is None or typed != current.name:
+            from territories.selectors import territory_autocomplete
+
+            best = list(territory_autocomplete(query=typed, limit=1))
+            q["ref"] = best[0].slug if best else ""
+    return q
+
+
+def _to_querydict(params) -> QueryDict:
+    q = QueryDict(mutable=True)
+    for key, value in (params or {}).items():
+        if isinstance(value, list | tuple):
+            q.setlist(key, [str(v) for v in value])
+        else:
+            q[key] = str(value)
+    return q
+
+
+def experience_search(*, viewer, params=None, with_facets: bool = True) -> SearchResult:
+    """The search page and the API list: results, total, facets, suggestion, comparability.
+
+    Every count and every result comes from rows `visible_to(viewer)`.
+    """
+    params = _effective_params(params or {}, viewer)
+    filterset = ExperienceFilterSet(params, queryset=Experience.objects.visible_to(viewer), request=_Request(viewer))
+    result = SearchResult(filterset=filterset, valid=filterset.is_valid(), params=params)
+    if not result.valid:
+        result.errors = filterset.errors
+        return result
+    data = filterset.form.cleaned_data
+    text = (data.get("q") or "").strip()
+    reference = search.Reference.of(data["ref"]) if data.get("ref") else None
+    sort = data.get("sort") or ("comparability" if reference and not text else "relevance")
+    try:
+        page = max(1, int(params.get("page", 1)))
+    except ValueError:
+        page = 1
+    try:
+        page_size = min(100, max(1, int(params.get("page_size", search.PAGE_SIZE))))
+    except ValueError:
+        page_size = search.PAGE_SIZE
+    spec = search.SearchSpec(
+        viewer=viewer,
+        text=text,
+        facet_conditions=filterset.facet_conditions(),
+        conditions=filterset.other_conditions(),
+        reference=reference,
+        comparable_level=int(data["comparable"]) if data.get("comparable") and reference else None,
+        sort=sort,
+        page=page,
+        page_size=page_size,
+        theme_ids=[t.pk for t in data.get("theme") or []],
+        selected_tag_ids=[t.pk for t in data.get("tag") or []],
+        with_facets=with_facets,
+    )
+    if spec.is_landing and with_facets:
+        raw = search.cached_landing(spec)
+    else:
+        landing = None
+        if with_facets and len(spec.facet_conditions) == 1 and not text and not spec.conditions:
+            landing = search.cached_landing(search.SearchSpec(viewer=viewer, page_size=0)).facets
+        raw = search.run_search(spec, landing_facets=landing)
+    result.total, result.page, result.sort, result.query = raw.total, spec.page, sort, text
+    result.page_size = page_size
+    result.reference, result.comparable_level = reference, spec.comparable_level
+    result.experiences = _page_experiences(viewer=viewer, raw=raw, text=text, reference=reference)
+    if with_facets and raw.cache_key:
+        # Landing page: the labelled facets are the same for the whole visibility class.
+        key = f"{raw.cache_key}:facets:{get_language()}"
+        result.facets = cache.get(key)
+        if result.facets is None:
+            result.facets = _facets(raw.facets, data)
+            cache.set(key, result.facets, search.LANDING_CACHE_SECONDS)
+    elif with_facets:
+        result.facets = _facets(raw.facets, data)
+    result.chips = _chips(filterset, data, params, reference)
+    if text and raw.total < 5:
+        suggestion = search.suggest_query(text, viewer=viewer)
+        if suggestion:
+            result.suggestion = suggestion
+            result.suggestion_query = _query_with(params, q=suggestion)
+    if raw.total == 0 and spec.comparable_level:
+        result.rescue = search.comparable_rescue(spec)
+        if result.rescue:
+            level = result.rescue[0]
+            result.rescue_query = _query_with(params, comparable=str(level) if level else None)
+    return result
+
+
+class _Request:
+    """What django-filter's callable querysets need: the viewer."""
+
+    def __init__(self, user):
+        self.user = user
+
+
+def _page_experiences(*, viewer, raw, text: str, reference) -> list:
+    ids = [hit[0] for hit in raw.hits]
+    if not ids:
+        return []
+    # Themes and tags as arrays in the same query (no prefetch round trips): the
+    # cards and the API read theme_slugs, theme_labels and tag_names.
+    themes = Theme.objects.filter(experiences=OuterRef("pk")).order_by("position", "name")
+    label = Coalesce(NullIf("name_en", Value("")), "name") if get_language() == "en" else F("name")
+    objects = (
+        Experience.objects.visible_to(viewer)
+        .filter(pk__in=ids)
+        .select_related("lead_territory")
+        .defer("search_vector", "search_keywords", "search_places", "context", "actions", "results", "vigilance_points")
+        .annotate(
+            theme_slugs=ArraySubquery(themes.values("slug")),
+            theme_labels=ArraySubquery(themes.annotate(label=label).values("label")),
+            tag_names=ArraySubquery(Tag.objects.filter(experiences=OuterRef("pk")).order_by("name").values("name")),
+        )
+    )
+    if text:
+        # Headlines are computed for this page only, in the same query.
+        objects = objects.annotate(**search.headline_annotations(text))
+    by_id = {e.pk: e for e in objects}
+    page = []
+    for pk, score, comparability in raw.hits:
+        experience = by_id.get(pk)
+        if experience is None:
+            continue
+        experience.score = score
+        experience.comparability = comparability
+        if text:
+            experience.title_html = _marked(experience.headline_title)
+            experience.snippet = _marked(experience.headline_body)
+        if reference is not None:
+            experience.comparability_reason = search.comparability_reason(experience, reference)
+        page.append(experience)
+    return page
+
+
+def _marked(headline: str) -> str:
+    """Escape ts_headline output, then turn its \x02…\x03 markers into <mark> (nothing else survives)."""
+    text = escape(headline.replace("\x04", " … "))
+    return mark_safe(text.replace("\x02", "<mark>").replace("\x03", "</mark>"))
+
+
+FACET_LABELS = {
+    "theme": gettext_lazy("Thème"),
+    "tag": gettext_lazy("Mot-clé"),
+    "territory_kind": gettext_lazy("Type de territoire"),
+    "country": gettext_lazy("Pays"),
+    "region": gettext_lazy("Région"),
+    "department": gettext_lazy("Département / province"),
+    "epci_type": gettext_lazy("Type d'EPCI"),
+    "population": gettext_lazy("Population"),
+    "density": gettext_lazy("Densité"),
+    "year": gettext_lazy("Année de début"),
+    "project_status": gettext_lazy("État du projet"),
+    "budget": gettext_lazy("Budget"),
+    "organisation_kind": gettext_lazy("Type d'acteur"),
+}
+
+
+def _static_labels() -> dict[str, dict[str, str]]:
+    from .filtersets import BUDGET_CHOICES, COUNTRY_NAMES, EPCI_TYPE_CHOICES, POPULATION_CHOICES
+
+    return {
+        "territory_kind": dict(Territory.Kind.choices),
+        "country": dict(COUNTRY_NAMES),
+        "epci_type": dict(EPCI_TYPE_CHOICES),
+        "population": dict(POPULATION_CHOICES),
+        "density": dict(Territory.DensityClass.choices),
+        "project_status": dict(Experience.ProjectStatus.choices),
+        "budget": dict(BUDGET_CHOICES),
+        "organisation_kind": dict(Organisation.Kind.choices),
+    }
+
+
+ORDERED_BY_CHOICES = {"population", "density", "budget", "project_status", "territory_kind", "epci_type"}
+
+
+def _facets(counts: dict, data: dict) -> list[Facet]:
+    """Facet values with labels, selected values kept even at zero, themes as a tree."""
+    static = _static_labels()
+    selected = {name: {str(getattr(v, "pk", v)) for v in (data.get(name) or [])} for name in ExperienceFilterSet.FACETS}
+    themes = list(Theme.objects.all())
+    territory_ids = {v for name in ("region", "department") for v, _n in counts.get(name, []) if v is not None}
+    territory_ids |= {t.pk for name in ("region", "department") for t in data.get(name) or []}
+    territories = {t.pk: t for t in Territory.objects.filter(pk__in=territory_ids).only("id", "name", "slug")}
+    tag_ids = {v for v, _n in counts.get("tag", [])}
+    tags = {t.pk: t for t in Tag.objects.filter(pk__in=tag_ids)} if tag_ids else {}
+    tags.update({t.pk: t for t in data.get("tag") or []})
+    facets = []
+    for name in ExperienceFilterSet.FACETS:
+        raw = {str(v): n for v, n in counts.get(name, []) if v not in (None, "")}
+        values: list[FacetValue] = []
+        if name == "theme":
+            values = _theme_tree(themes, raw, selected[name])
+        elif name in ("tag", "region", "department"):
+            objects = tags if name == "tag" else territories
+            keys = list(raw) + [k for k in selected[name] if k not in raw]
+            for key in keys:
+                obj = objects.get(int(key))
+                if obj is None:
+                    continue
+                values.append(FacetValue(obj.slug, obj.name, raw.get(key, 0), key in selected[name]))
+            if name != "tag":
+                values.sort(key=lambda v: (-v.count, v.label))
+        else:
+            labels = static.get(name, {})
+            keys = list(raw) + [k for k in selected[name] if k not in raw]
+            for key in keys:
+                label = str(labels.get(key, key))
+                values.append(FacetValue(key, label, raw.get(key, 0), key in selected[name]))
+            if name == "year":
+                values.sort(key=lambda v: v.value, reverse=True)
+            elif name in ORDERED_BY_CHOICES:
+                order = list(labels)
+                values.sort(key=lambda v, order=order: order.index(v.value) if v.value in order else 99)
+            else:
+                values.sort(key=lambda v: (-v.count, v.label))
+        facets.append(Facet(name, str(FACET_LABELS[name]), values))
+    return facets
+
+
+def _theme_tree(themes, counts: dict, selected: set) -> list[FacetValue]:
+    """Themes with a count (or selected), each followed by its children, depth-first."""
+    by_parent: dict = {}
+    parent_of = {}
+    for theme in themes:
+        by_parent.setdefault(theme.parent_id, []).append(theme)
+        parent_of[theme.pk] = theme.parent_id
+    # A theme is listed when it has a count or is selected, and so are its
+    # ancestors (a selected sub-theme at zero keeps its place in the tree).
+    keep = set()
+    for theme in themes:
+        key = str(theme.pk)
+        if counts.get(key) or key in selected:
+            node = theme.pk
+            while node is not None and node not in keep:
+                keep.add(node)
+                node = parent_of.get(node)
+    values: list[FacetValue] = []
+
+    def walk(parent_id, depth):
+        for theme in by_parent.get(parent_id, []):
+            if theme.pk in keep:
+                key = str(theme.pk)
+                values.append(FacetValue(theme.slug, theme.label, counts.get(key, 0), key in selected, depth))
+                walk(theme.pk, depth + 1)
+
+    walk(None, 0)
+    return values
+
+
+def _chips(filterset, data: dict, params: QueryDict, reference) -> list[Chip]:
+    chips = []
+    if data.get("q"):
+        chips.append(Chip(str(_("Recherche")), data["q"], _query_without(params, "q")))
+    static = _static_labels()
+    for name in ExperienceFilterSet.FACETS:
+        for value in data.get(name) or []:
+            if hasattr(value, "slug"):
+                raw, label = value.slug, getattr(value, "label", None) or value.name
+            else:
+                raw, label = str(value), str(static.get(name, {}).get(str(value), value))
+            chips.append(Chip(str(FACET_LABELS[name]), str(label), _query_without(params, name, raw)))
+    if data.get("territory"):
+        chips.append(Chip(str(_("Dans le territoire")), data["territory"].label, _query_without(params, "territory")))
+    for status in data.get("status") or []:
+        label = dict(Experience.Status.choices).get(status, status)
+        chips.append(Chip(str(_("Statut")), str(label), _query_without(params, "status", status)))
+    if data.get("comparable") and reference:
+        label = dict(filterset.filters["comparable"].extra["choices"]).get(data["comparable"])
+        chips.append(Chip(str(_("Comparables")), str(label), _query_without(params, "comparable")))
+    return chips
+
+
+def experience_facets(*, viewer, params=None) -> list[Facet]:
+    """Only the facet counts of a search (same rules as experience_search)."""
+    return experience_search(viewer=viewer, params=params).facets
+
+
+@dataclass
+class SimilarExperience:
+    experience: Experience
+    score: float
+    reason: str
+
+
+def similar_experiences(*, experience: Experience, viewer, limit: int = 5) -> list[SimilarExperience]:
+    """The fiches most similar to this one by content and territory profile, each with its reason.
+
+    Score = 0.35 × shared themes (Jaccard, ancestors included) + 0.25 × shared
+    tags (Jaccard) + 0.2 × text (rank of the other fiche against this one's
+    title words) + 0.2 × comparability of the territories. Visible fiches only.
+    """
+    reference = search.Reference.of(experience.lead_territory)
+    rows = search.similar_ids(experience=experience, viewer=viewer, reference=reference, limit=limit)
+    if not rows:
+        return []
+    objects = (
+        Experience.objects.visible_to(viewer)
+        .filter(pk__in=[row[0] for row in rows])
+        .select_related("lead_territory")
+        .defer("search_vector", "search_keywords", "search_places", "context", "actions", "results", "vigilance_points")
+    )
+    by_id = {e.pk: e for e in objects}
+    similar = []
+    for pk, score, theme_names, tag_names in rows:
+        other = by_id.get(pk)
+        if other is None:
+            continue
+        parts = []
+        if theme_names:
+            parts.append(_("thèmes communs : %(themes)s") % {"themes": ", ".join(theme_names[:3])})
+        if tag_names:
+            parts.append(_("mots-clés communs : %(tags)s") % {"tags": ", ".join(tag_names[:3])})
+        parts.append(search.comparability_reason(other, reference).replace(_("la vôtre"), _("celle-ci")))
+        similar.append(SimilarExperience(other, score, " · ".join(parts)))
+    return similar

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -7,5 +7,8 @@ app_name = "experiences"
 urlpatterns = [
     path("", views.experience_list, name="list"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
+    path("ma-collectivite/", views.reference_remember, name="reference_remember"),
+    path("", include("experiences.urls_workspace")),  # consultant workspace; before the detail pattern
+    path("", include("experiences.urls_reader")),  # selection, map, saved searches; before the detail pattern
     path("<slug:slug>/", views.experience_detail, name="detail"),
 ]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Criterion, CriterionValue, ReportJob, ReportVersion, Study, StudyExperience
+from .models import Criterion, CriterionValue, ReportBranding, ReportJob, ReportVersion, Study, StudyExperience
 
 
 class ItemInline(admin.TabularInline):
@@ -39,8 +39,24 @@ class ReportJobAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     readonly_fields = [f.name for f in ReportJob._meta.fields]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
 
 @admin.register(ReportVersion)
 class ReportVersionAdmin(admin.ModelAdmin):
     list_display = ("study", "number", "pages", "checksum", "generated_by", "generated_at")
     readonly_fields = [f.name for f in ReportVersion._meta.fields]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+
+@admin.register(ReportBranding)
+class ReportBrandingAdmin(admin.ModelAdmin):
+    """The consultancy's name, logo and colours on PDF reports (one row; settings apply without it)."""
+
+    list_display = ("name", "primary_color", "accent_color")
+
+    def has_add_permission(self, request):
+        return not ReportBranding.objects.exists() and super().has_add_permission(request)

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from core.models import TimeStampedModel
 
 from .querysets import ReportQuerySet, StudyQuerySet
+from .storage import private_storage
 
 
 class Study(TimeStampedModel):
@@ -45,7 +46,9 @@ class Study(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="led_studies",
     )
-    team = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("équipe"), blank=True, related_name="studies")
+    team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("équipe"), blank=True, related_name="studies"
+    )
     deadline = models.DateField(_("échéance"), null=True, blank=True)
     status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     conclusions = models.TextField(_("conclusions"), blank=True)
@@ -81,6 +84,14 @@ class StudyExperience(models.Model):
     experience = models.ForeignKey("experiences.Experience", on_delete=models.PROTECT, related_name="study_items")
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     analysis_note = models.TextField(_("note d'analyse"), blank=True)
+    transferability = models.TextField(
+        _("ce qui est transposable"), blank=True, help_text=_("Ce que le client peut reprendre de cette expérience.")
+    )
+    client_vigilance = models.TextField(
+        _("points de vigilance pour le client"),
+        blank=True,
+        help_text=_("Ce à quoi le client devra veiller s'il s'en inspire."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -146,6 +157,7 @@ class ReportJob(TimeStampedModel):
     message = models.CharField(_("étape"), max_length=200, blank=True)
     error = models.TextField(_("erreur"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    task_id = models.CharField(_("tâche Celery"), max_length=64, blank=True)
     started_at = models.DateTimeField(_("démarré le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
 
@@ -155,7 +167,11 @@ class ReportJob(TimeStampedModel):
         verbose_name = _("génération de rapport")
         verbose_name_plural = _("générations de rapport")
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=Q(progress__lte=models.F("total")) | Q(total=0), name="report_job_progress_bounded")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=models.F("total")) | Q(total=0), name="report_job_progress_bounded"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.study} · {self.get_status_display()}"
@@ -171,9 +187,10 @@ class ReportVersion(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="versions")
     job = models.OneToOneField(ReportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="version")
     number = models.PositiveIntegerField(_("version"))
-    file = models.FileField(_("fichier"), upload_to=report_path)
+    file = models.FileField(_("fichier"), upload_to=report_path, storage=private_storage)
     checksum = models.CharField(_("empreinte SHA-256"), max_length=64)
     pages = models.PositiveIntegerField(_("pages"), default=0)
+    size = models.PositiveIntegerField(_("taille (octets)"), default=0)
     generated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("généré par")
     )
@@ -193,3 +210,35 @@ class ReportVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.study} v{self.number}"
+
+
+def branding_logo_path(instance, filename: str) -> str:  # noqa: ARG001 - upload_to signature
+    return f"branding/{filename}"
+
+
+class ReportBranding(models.Model):
+    """The consultancy's branding on PDF reports, editable in the admin.
+
+    One row at most; when there is none, the REPORT_BRAND_* settings apply.
+    """
+
+    key = models.CharField(max_length=16, default="default", unique=True, editable=False)
+    name = models.CharField(_("nom du cabinet"), max_length=120)
+    tagline = models.CharField(_("signature"), max_length=200, blank=True)
+    logo = models.FileField(
+        _("logo"), upload_to=branding_logo_path, blank=True, help_text=_("SVG ou PNG, affiché en couverture.")
+    )
+    primary_color = models.CharField(_("couleur principale"), max_length=7, default="#1d3557")
+    accent_color = models.CharField(_("couleur d'accent"), max_length=7, default="#e63946")
+    footer_note = models.CharField(_("mention de pied de page"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("identité des rapports")
+        verbose_name_plural = _("identité des rapports")
+        constraints = [
+            models.CheckConstraint(condition=Q(primary_color__regex=r"^#[0-9a-fA-F]{6}$"), name="branding_primary_hex"),
+            models.CheckConstraint(condition=Q(accent_color__regex=r"^#[0-9a-fA-F]{6}$"), name="branding_accent_hex"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,9 +4,12 @@ through one `environ.Env()`; every variable is documented in `.env.example`."""
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from benchmark_portal.database import embedded_database
+from core.logging import build_logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -28,9 +31,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "core",
     "territories",
@@ -41,12 +44,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and the log line cover the whole stack; probes are
+    # answered before host validation and the HTTPS redirect (core/health.py).
+    "core.logging.RequestLogMiddleware",
+    "core.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "core.middleware.RejectNullBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.LockoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -67,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "core.context_processors.portal",
             ],
         },
@@ -79,6 +90,8 @@ if env("DATABASE_URL", default=""):
 else:
     DATABASES = {"default": embedded_database(BASE_DIR)}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# True behind PgBouncer in transaction pooling mode (README, "Scaling out").
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -92,6 +105,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Username or e-mail, with the sign-in lockout (core/auth_backends.py, core/lockout.py).
+AUTHENTICATION_BACKENDS = ["core.auth_backends.PortalAuthBackend"]
+LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+
+# --- Security headers (the same everywhere; production adds HTTPS-only settings) ---
+# Content Security Policy with a per-response nonce: templates put nonce="{{ csp_nonce }}"
+# on <script> and <style>; no inline style="" attributes, no inline event handlers.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 
 # --- Languages ------------------------------------------------------------
 LANGUAGE_CODE = "fr"
@@ -108,6 +148,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+# Files only ever served through a view that checks who may read them (client
+# reports): keep this folder out of the web server's /media/ alias.
+PRIVATE_MEDIA_ROOT = Path(env("DJANGO_PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -148,13 +191,28 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_TASK_ROUTES = {"studies.tasks.*": {"queue": "reports"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TIMEZONE = TIME_ZONE
+# Periodic tasks, run by `celery -A benchmark_portal beat` (or a worker started with -B).
+CELERY_BEAT_SCHEDULE = {
+    "partnerships-deliverable-reminders": {
+        "task": "partnerships.tasks.send_deliverable_reminders",
+        "schedule": crontab(hour=7, minute=0),  # every day at 07:00, Paris time
+    },
+    "experiences-saved-search-digests": {
+        "task": "experiences.tasks.send_saved_search_digests",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=30),  # every Monday at 07:30, Paris time
+    },
+}
 
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Proxies in front of Django (0: use REMOTE_ADDR). Read by the throttles and the
+    # sign-in lockout; without it a client could pick its own X-Forwarded-For address.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -176,17 +234,40 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_error_responses",
+    ],
+    # Several models have a "kind", "status" or "visibility": one named enum each.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "experiences.models.Organisation.Kind",
+        "TerritoryKindEnum": "territories.models.Territory.Kind",
+        "PartnershipKindEnum": "partnerships.models.Partnership.Kind",
+        "ExperienceStatusEnum": "experiences.models.Experience.Status",
+        "ExperienceVisibilityEnum": "experiences.models.Experience.Visibility",
+        "PartnershipVisibilityEnum": "partnerships.models.Partnership.Visibility",
+        "DeliverableStatusEnum": "partnerships.models.Deliverable.Status",
+        "StudyStatusEnum": "studies.models.Study.Status",
+    },
 }
 
 # --- Portal branding (used by pages and PDF reports) ----------------------
 PORTAL_NAME = env("PORTAL_NAME", default="Périscope")
+# Scheme and host put before links in e-mails and exports (no trailing slash).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 REPORT_BRAND_NAME = env("REPORT_BRAND_NAME", default="Périscope Conseil")
 REPORT_BRAND_PRIMARY = env("REPORT_BRAND_PRIMARY", default="#1d3557")
 REPORT_BRAND_ACCENT = env("REPORT_BRAND_ACCENT", default="#e63946")
+# A path under static/ (the admin's "Identité des rapports" overrides all four).
+REPORT_BRAND_LOGO = env("REPORT_BRAND_LOGO", default="img/periscope.svg")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-}
+# --- Logging (core/logging.py): request id, user id, duration, task id on every line
+LOGGING = build_logging_config(
+    level=env("DJANGO_LOG_LEVEL", default="INFO"),
+    fmt=env("DJANGO_LOG_FORMAT", default="text"),  # "json" in production
+)
+# Queries slower than this many milliseconds are logged with their SQL (0 logs all, -1 none).
+SLOW_QUERY_MS = env.int("DJANGO_SLOW_QUERY_MS", default=300)

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from territories.api.serializers import TerritoryBriefSerializer
@@ -50,3 +51,74 @@ class ExperienceListSerializer(serializers.ModelSerializer):
             "visibility",
             "published_at",
         ]
+
+
+class ExperienceSearchHitSerializer(ExperienceListSerializer):
+    """A search result: the fiche, its highlighted text and, with a reference territory, why it is comparable."""
+
+    themes = serializers.ListField(source="theme_slugs", child=serializers.CharField(), read_only=True)
+    tags = serializers.ListField(source="tag_names", child=serializers.CharField(), read_only=True)
+    title_html = serializers.SerializerMethodField(
+        help_text="Titre échappé, termes trouvés entre <mark> (seule balise présente)."
+    )
+    snippet_html = serializers.SerializerMethodField(
+        help_text="Extrait échappé, termes trouvés entre <mark> (seule balise présente)."
+    )
+    score = serializers.FloatField(read_only=True, help_text="Score de tri (pertinence et/ou comparabilité).")
+    comparability = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="Comparabilité du territoire avec la référence, de 0 à 1."
+    )
+    comparability_reason = serializers.SerializerMethodField(help_text="Pourquoi ce territoire est comparable.")
+
+    class Meta(ExperienceListSerializer.Meta):
+        fields = [
+            *ExperienceListSerializer.Meta.fields,
+            "title_html",
+            "snippet_html",
+            "score",
+            "comparability",
+            "comparability_reason",
+        ]
+
+    def get_title_html(self, obj) -> str | None:
+        return str(obj.title_html) if getattr(obj, "title_html", None) else None
+
+    def get_snippet_html(self, obj) -> str | None:
+        return str(obj.snippet) if getattr(obj, "snippet", None) else None
+
+    def get_comparability_reason(self, obj) -> str | None:
+        return getattr(obj, "comparability_reason", None)
+
+
+class FacetValueSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="Valeur à passer dans le paramètre du même nom.")
+    label = serializers.CharField()
+    count = serializers.IntegerField(help_text="Fiches visibles, avec tous les autres filtres appliqués.")
+    selected = serializers.BooleanField()
+    depth = serializers.IntegerField(help_text="Profondeur dans l'arbre des thèmes (0 ailleurs).")
+
+
+class RescueSerializer(serializers.Serializer):
+    comparable = serializers.IntegerField(
+        allow_null=True, help_text="Niveau de comparabilité plus large à essayer (null : sans ce filtre)."
+    )
+    count = serializers.IntegerField()
+
+
+# One object (not a paginated list of them), although it answers the list action.
+@extend_schema_serializer(many=False)
+class ExperienceSearchSerializer(serializers.Serializer):
+    """The response of GET /api/v1/experiences/: results, total and facets in one response."""
+
+    total = serializers.IntegerField()
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    num_pages = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    sort = serializers.CharField()
+    suggestion = serializers.CharField(allow_null=True, help_text="« Vouliez-vous dire » : requête corrigée.")
+    reference = TerritoryBriefSerializer(allow_null=True, help_text="Territoire de référence (ma collectivité).")
+    rescue = RescueSerializer(allow_null=True, help_text="Si « comparables uniquement » ne donne rien.")
+    results = ExperienceSearchHitSerializer(many=True)
+    facets = serializers.DictField(child=FacetValueSerializer(many=True))

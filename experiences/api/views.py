@@ -1,12 +1,26 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
+from territories.api.serializers import TerritoryBriefSerializer
+
+from .. import selectors
 from ..filtersets import ExperienceFilterSet
 from ..models import Experience, Organisation, Tag, Theme
-from .serializers import ExperienceListSerializer, OrganisationSerializer, TagSerializer, ThemeSerializer
+from .serializers import (
+    ExperienceListSerializer,
+    ExperienceSearchHitSerializer,
+    ExperienceSearchSerializer,
+    OrganisationSerializer,
+    TagSerializer,
+    ThemeSerializer,
+)
 
 
 class ExperienceViewSet(viewsets.ReadOnlyModelViewSet):
-    """Experiences the caller may read, filtered by the same FilterSet as the search page."""
+    """Experiences the caller may read, searched with the same FilterSet and selector as the search page."""
 
     serializer_class = ExperienceListSerializer
     filterset_class = ExperienceFilterSet
@@ -14,6 +28,55 @@ class ExperienceViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return Experience.objects.visible_to(self.request.user).with_list_relations()
+
+    @extend_schema(
+        summary="Recherche à facettes",
+        description=(
+            "Recherche plein texte en français (racinisation, accents, traits d'union, mots vides), facettes "
+            "disjonctives (plusieurs valeurs d'une facette : OU ; facettes différentes : ET ; les compteurs d'une "
+            "facette appliquent tous les autres filtres), tri par pertinence, date ou comparabilité avec un "
+            "territoire de référence (`ref`). Tous les compteurs ne comptent que les fiches visibles par l'appelant."
+        ),
+        parameters=[
+            OpenApiParameter("page", OpenApiTypes.INT, description="Page (1…500)."),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="Résultats par page (1…100, 20 par défaut)."),
+        ],
+        responses=ExperienceSearchSerializer,
+    )
+    def list(self, request, *args, **kwargs):
+        result = selectors.experience_search(viewer=request.user, params=request.query_params)
+        if not result.valid:
+            raise ValidationError(result.errors)
+        reference = result.reference.territory if result.reference else None
+        # Built by hand: running ~300 facet values through nested DRF serializers cost
+        # more than the search itself. ExperienceSearchSerializer documents this shape.
+        data = {
+            "total": result.total,
+            "page": result.page,
+            "page_size": result.page_size,
+            "num_pages": result.num_pages,
+            "next": self._page_url(request, result, result.page + 1) if result.has_next else None,
+            "previous": self._page_url(request, result, result.page - 1) if result.has_previous else None,
+            "sort": result.sort,
+            "suggestion": result.suggestion,
+            "reference": TerritoryBriefSerializer(reference).data if reference else None,
+            "rescue": ({"comparable": result.rescue[0] or None, "count": result.rescue[1]} if result.rescue else None),
+            "results": ExperienceSearchHitSerializer(
+                result.experiences, many=True, context=self.get_serializer_context()
+            ).data,
+            "facets": {
+                facet.name: [
+                    {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected, "depth": v.depth}
+                    for v in facet.values
+                ]
+                for facet in result.facets
+            },
+        }
+        return Response(data)
+
+    @staticmethod
+    def _page_url(request, result, number: int) -> str:
+        return request.build_absolute_uri(request.path) + "?" + result.page_query(number)
 
 
 class ThemeViewSet(viewsets.ReadOnlyModelViewSet):

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from ..models import Territory
+from ..selectors import territory_display
 
 
 class TerritoryBriefSerializer(serializers.ModelSerializer):
@@ -12,5 +13,21 @@ class TerritoryBriefSerializer(serializers.ModelSerializer):
 
 
 class TerritorySerializer(TerritoryBriefSerializer):
+    display = serializers.SerializerMethodField(help_text="Nom suivi du territoire parent : « Chabanière (Rhône) ».")
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
     class Meta(TerritoryBriefSerializer.Meta):
-        fields = [*TerritoryBriefSerializer.Meta.fields, "parent", "epci", "area_km2", "density", "latitude", "longitude"]
+        fields = [
+            *TerritoryBriefSerializer.Meta.fields,
+            "display",
+            "kind_label",
+            "parent",
+            "epci",
+            "area_km2",
+            "density",
+            "latitude",
+            "longitude",
+        ]
+
+    def get_display(self, obj) -> str:
+        return territory_display(obj)

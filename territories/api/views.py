@@ -1,4 +1,3 @@
-from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -10,10 +9,15 @@ from .serializers import TerritorySerializer
 
 @extend_schema_view(
     list=extend_schema(
+        description=(
+            "Sans `q` : tous les territoires, paginés. Avec `q` : autocomplétion (accents, casse et traits d'union "
+            "ignorés ; préfixe du nom, préfixes de chacun des mots — « cc plaine » — ou proximité trigramme), "
+            "20 résultats au plus (une seule page), les plus connus d'abord."
+        ),
         parameters=[
             OpenApiParameter("q", OpenApiTypes.STR, description="Autocomplétion (accents et casse ignorés)"),
-            OpenApiParameter("kind", OpenApiTypes.STR, description="Type de territoire"),
-        ]
+            OpenApiParameter("kind", OpenApiTypes.STR, description="Type de territoire (commune, epci, …)"),
+        ],
     )
 )
 class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -23,16 +27,11 @@ class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
 
     def get_queryset(self):
-        qs = Territory.objects.visible_to(self.request.user)
+        qs = Territory.objects.visible_to(self.request.user).select_related("parent")
         q = self.request.query_params.get("q", "").strip()
         kind = self.request.query_params.get("kind")
         if self.action == "list" and q:
             return territory_autocomplete(query=q, limit=20, kinds=[kind] if kind else None)
         if kind:
-            qs = qs.filter(Q(kind=kind))
+            qs = qs.filter(kind=kind)
         return qs.order_by("kind", "name")
-
-    def paginate_queryset(self, queryset):
-        if self.request.query_params.get("q"):
-            return None
-        return super().paginate_queryset(queryset)

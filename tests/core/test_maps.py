@@ -1,5 +1,7 @@
 """The map of France: geometry read from core/data, classes of counts, links only where there is something."""
 
+import itertools
+
 from core import maps
 
 
@@ -24,13 +26,15 @@ def test_many_counts_are_split_into_five_contiguous_ranges():
     legend = maps.count_classes(12)
     assert len(legend) == 5
     assert legend[0].low == 1 and legend[-1].high == 12
-    assert all(a.high + 1 == b.low for a, b in zip(legend, legend[1:], strict=False))
+    assert all(a.high + 1 == b.low for a, b in itertools.pairwise(legend))
     assert maps.level_of(12, legend) == 5
     assert maps.level_of(0, legend) == 0
 
 
 def test_choropleth_links_only_departements_with_experiences():
-    chart = maps.choropleth({"33": 3, "69": 1}, {"33": "/x?department=gironde", "69": "/x?department=rhone", "01": "/ain"})
+    chart = maps.choropleth(
+        {"33": 3, "69": 1}, {"33": "/x?department=gironde", "69": "/x?department=rhone", "01": "/ain"}
+    )
     by_code = {d.code: d for d in chart.departments}
     assert by_code["33"].url == "/x?department=gironde"
     assert by_code["01"].url == ""  # nothing to show there

@@ -73,7 +73,7 @@ def test_detail_shows_timeline_funding_and_parties_in_few_queries(client, staff,
     html = response.content.decode()
     assert '<svg class="timeline-svg"' in html
     assert "Vingt ans du jumelage" in html  # milestone on the timeline
-    assert "185 000 EUR" in html.replace("\u202f", " ").replace("\xa0", " ")  # funding total
+    assert "185 000 €" in html.replace("\u202f", " ").replace("\xa0", " ")  # funding total, in the reader's format
     assert "Commune de Kampti" in html and "Chef de file" in html
     assert "Historique" in html  # staff see the history
 

@@ -108,6 +108,17 @@ RULES: list[Rule] = [
     Rule("experiences:reference_remember", POST_ONLY),
     Rule("experiences:export", LOGIN_REQUIRED),
     Rule("experiences:export_*", LOGIN_REQUIRED, model="experiences.ExportJob"),
+    # --- Reader's tools: map of the results, selection, saved searches ------------------
+    Rule("experiences:map", PUBLIC),
+    Rule("experiences:selection", PUBLIC),
+    Rule("experiences:selection_clear", POST_ONLY),
+    Rule("experiences:selection_export", PUBLIC),
+    Rule("experiences:selection_toggle", POST_ONLY, model="experiences.Experience"),
+    Rule("experiences:saved_searches", LOGIN_REQUIRED),
+    Rule("experiences:saved_search_create", LOGIN_REQUIRED),
+    Rule("experiences:saved_search_update", POST_ONLY_SIGNED_IN),
+    Rule("experiences:saved_search_delete", POST_ONLY_SIGNED_IN),
+    Rule("studies:from_selection", STAFF_PAGE),
     # --- Studies and reports -----------------------------------------------------------
     Rule("studies:create", STAFF_PAGE),
     Rule("studies:compare", PUBLIC),

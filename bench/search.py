@@ -1,0 +1,414 @@
+"""Search benchmark: Périscope's search against naive SQL, per-facet GROUP BY and tantivy.
+
+Seeds synthetic experiences (`load_demo --synthetic`) up to --rows, then for a
+fixed query set measures median and p95 of:
+
+  api      GET /api/v1/experiences/ (or /api/v1/territories/?q=) in-process,
+           through Django's full stack (middleware, DRF, serializers), anonymous
+  sql      the SQL statements that request ran, re-executed alone
+  naive    a beginner's version: unaccent+icontains on the text fields and one
+           COUNT per facet value (run once: it is slow)
+  groupby  the same denormalised columns, but one GROUP BY query per facet
+  tantivy  the same query on a tantivy index (French stemming, ASCII folding)
+           with top-20, count and terms aggregations for the facets
+
+Usage (bench-only dependency: pip install '.[bench]'):
+    DATABASE_URL=postgres://… python bench/search.py [--rows 100000] [--repeat 30]
+                                                    [--skip-naive] [--skip-tantivy]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# Test settings: DEBUG off, API throttling out of the way; the database is DATABASE_URL's.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmark_portal.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.models import AnonymousUser  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import Q  # noqa: E402
+from django.http import QueryDict  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from experiences import search as engine  # noqa: E402
+from experiences.filtersets import ExperienceFilterSet  # noqa: E402
+from experiences.models import Experience, Tag, Theme  # noqa: E402
+from experiences.synthetic import REF_PREFIX, generate_synthetic_experiences  # noqa: E402
+from territories.models import Territory  # noqa: E402
+
+logging.getLogger("periscope").setLevel(logging.ERROR)
+logging.getLogger("django").setLevel(logging.ERROR)
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+QUERIES = [
+    ("common words", "api", "q=numérique agents"),  # about 10 % of the fiches
+    ("very common words", "api", "q=élus habitants"),  # template words: about 65 % of the fiches
+    ("rare word, no accent", "api", "q=geothermie"),
+    ("theme + région", "api", "theme=innovation-territoriale&region=region-auvergne-rhone-alpes-84"),
+    ("no filter (landing)", "api", ""),
+    ("autocomplete", "territories", "q=chabaniere"),
+]
+TARGETS = {
+    "common words": 100.0,
+    "rare word, no accent": 15.0,
+    "no filter (landing)": 25.0,
+    "autocomplete": 10.0,
+}
+VISITOR = AnonymousUser()
+
+
+def timed(fn, repeat: int) -> list[float]:
+    fn()  # warm-up: plans, caches, page cache
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def stats(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+# --------------------------------------------------------------------------- seed
+
+
+def seed(rows: int) -> int:
+    if not Territory.objects.exists():
+        print("Importing territories…", flush=True)
+        call_command("import_territories", verbosity=0)
+    have = Experience.objects.filter(external_ref__startswith=REF_PREFIX).count()
+    if have < rows:
+        print(f"Seeding {rows - have:,} synthetic experiences ({have:,} present)…", flush=True)
+        start = time.perf_counter()
+        made = generate_synthetic_experiences(rows - have, seed=1, progress=True)
+        elapsed = time.perf_counter() - start
+        print(f"  {made:,} rows in {elapsed:.1f} s = {made / elapsed:,.0f} rows/s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE experiences_experience")
+        cursor.execute("VACUUM ANALYZE territories_territory")
+    return Experience.objects.count()
+
+
+# --------------------------------------------------------------------------- api + its sql
+
+
+def api_call(client: Client, kind: str, query: str):
+    path = "/api/v1/experiences/" if kind == "api" else "/api/v1/territories/"
+
+    def run():
+        response = client.get(f"{path}?{query}", SERVER_NAME="localhost")
+        assert response.status_code == 200, response.content[:300]
+        return response
+
+    return run
+
+
+def own_sql(client: Client, kind: str, query: str):
+    """The statements the request ran, re-executed alone (same order, same transaction shape)."""
+    with CaptureQueriesContext(connection) as ctx:
+        api_call(client, kind, query)()
+    statements = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+    def run():
+        with connection.cursor() as cursor:
+            in_tx = False
+            for sql in statements:
+                if sql.startswith("SET LOCAL"):
+                    cursor.execute("BEGIN")
+                    in_tx = True
+                cursor.execute(sql)  # no parameters: the captured text is complete
+                if cursor.description:
+                    cursor.fetchall()
+            if in_tx:
+                cursor.execute("COMMIT")
+
+    return run, len(statements)
+
+
+# --------------------------------------------------------------------------- naive
+
+
+TEXT_FIELDS = ("title", "summary", "context", "actions", "results", "vigilance_points")
+
+
+def naive(kind: str, query: str):
+    """A beginner's search: unaccent+icontains per word, then one COUNT per facet value (no denormalised column)."""
+    params = QueryDict(query)
+
+    def run():
+        if kind == "territories":
+            list(Territory.objects.filter(name__unaccent__icontains=params["q"]).order_by("-population")[:10])
+            return
+        qs = Experience.objects.visible_to(VISITOR)
+        for word in params.get("q", "").split():
+            cond = Q()
+            for name in TEXT_FIELDS:
+                cond |= Q(**{f"{name}__unaccent__icontains": word})
+            qs = qs.filter(cond)
+        if params.get("theme"):
+            qs = qs.filter(themes__slug=params["theme"]) | qs.filter(themes__parent__slug=params["theme"])
+        if params.get("region"):
+            region = Q(lead_territory__parent__parent__slug=params["region"]) | Q(
+                lead_territory__parent__slug=params["region"]
+            )
+            qs = qs.filter(region)
+        qs = qs.distinct()
+        qs.count()
+        list(qs.order_by("-published_at")[:20])
+        for theme in Theme.objects.all():
+            qs.filter(themes=theme).count()
+        for tag in Tag.objects.all()[:25]:  # the 25 first tags only: the full list would take minutes
+            qs.filter(tags=tag).count()
+        for value in Territory.Kind.values:
+            qs.filter(lead_territory__kind=value).count()
+        for country in ("FR", "BE"):
+            qs.filter(lead_territory__country=country).count()
+        for region in Territory.objects.filter(kind="region"):
+            qs.filter(lead_territory__parent__parent=region).count()
+        for value in Territory.DensityClass.values:
+            qs.filter(lead_territory__density_class=value).count()
+        for value in Experience.ProjectStatus.values:
+            qs.filter(project_status=value).count()
+
+    return run
+
+
+# --------------------------------------------------------------------------- one GROUP BY per facet
+
+
+def per_facet(kind: str, query: str):
+    """Same columns as ours, but total, page and each facet as separate queries, each re-filtering."""
+    if kind == "territories":
+        return None
+    result = _spec(query)
+
+    def run():
+        where, params = engine._where(result, with_facets=True)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM experiences_experience e WHERE {where}", params)
+            cursor.fetchall()
+            score, score_params, order = engine._score_sql(result)
+            cursor.execute(
+                f"SELECT e.id, {score} AS score FROM experiences_experience e WHERE {where} ORDER BY {order} LIMIT 20",
+                score_params + params,
+            )
+            cursor.fetchall()
+            for name, (column, shape) in engine.FACET_COLUMNS.items():
+                others = {n: q for n, q in result.facet_conditions.items() if n != name}
+                spec = engine.SearchSpec(
+                    viewer=VISITOR, text=result.text, facet_conditions=others, conditions=result.conditions
+                )
+                fwhere, fparams = engine._where(spec, with_facets=True)
+                if shape == "array":
+                    sql = f"SELECT v, count(*) FROM experiences_experience e, unnest(e.{column}) v WHERE {fwhere} GROUP BY v"
+                else:
+                    sql = f"SELECT e.{column}, count(*) FROM experiences_experience e WHERE {fwhere} GROUP BY 1"
+                cursor.execute(sql, fparams)
+                cursor.fetchall()
+
+    return run
+
+
+def _spec(query: str) -> engine.SearchSpec:
+    filterset = ExperienceFilterSet(QueryDict(query), queryset=Experience.objects.all())
+    assert filterset.is_valid(), filterset.errors
+    data = filterset.form.cleaned_data
+    return engine.SearchSpec(
+        viewer=VISITOR,
+        text=data.get("q") or "",
+        facet_conditions=filterset.facet_conditions(),
+        conditions=filterset.other_conditions(),
+        sort="relevance",
+    )
+
+
+# --------------------------------------------------------------------------- tantivy
+
+FACET_FIELDS = ("theme", "tag", "kind", "country", "region", "department", "population", "density", "year", "status")
+
+
+def tantivy_index(rows: int):
+    try:
+        import tantivy
+    except ImportError:
+        print("tantivy is not installed (pip install '.[bench]'): skipped", flush=True)
+        return None
+    path = ROOT / "var" / "bench" / f"tantivy-{rows}"
+    analyzer = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stopword("french"))
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("french"))
+        .build()
+    )
+    builder = tantivy.SchemaBuilder()
+    for name in ("title", "summary", "body"):
+        builder.add_text_field(name, stored=False, tokenizer_name="fr")
+    builder.add_integer_field("id", stored=True, fast=True, indexed=True)
+    for name in FACET_FIELDS:
+        builder.add_text_field(name, stored=False, fast=True, tokenizer_name="raw")
+    schema = builder.build()
+    fresh = not path.exists()
+    path.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(schema, path=str(path), reuse=not fresh)
+    index.register_tokenizer("fr", analyzer)
+    index.reload()
+    if index.searcher().num_docs != Experience.objects.visible_to(VISITOR).count():
+        print("Building the tantivy index…", flush=True)
+        start = time.perf_counter()
+        writer = index.writer(heap_size=256_000_000)
+        writer.delete_all_documents()
+        rows_iter = (
+            Experience.objects.visible_to(VISITOR)
+            .values_list(
+                "id",
+                "title",
+                "summary",
+                "context",
+                "actions",
+                "results",
+                "vigilance_points",
+                "search_keywords",
+                "search_theme_ids",
+                "search_tag_ids",
+                "search_territory_kind",
+                "search_country",
+                "search_region_id",
+                "search_department_id",
+                "search_population_band",
+                "search_density_class",
+                "search_year",
+                "project_status",
+            )
+            .iterator(chunk_size=5000)
+        )
+        for r in rows_iter:
+            doc = tantivy.Document()
+            doc.add_integer("id", r[0])
+            doc.add_text("title", r[1])
+            doc.add_text("summary", f"{r[2]} {r[7]}")
+            doc.add_text("body", " ".join(r[3:7]))
+            for t in r[8]:
+                doc.add_text("theme", str(t))
+            for t in r[9]:
+                doc.add_text("tag", str(t))
+            for name, value in zip(FACET_FIELDS[2:], r[10:], strict=True):
+                doc.add_text(name, str(value or ""))
+            writer.add_document(doc)
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        print(f"  built in {time.perf_counter() - start:.1f} s", flush=True)
+    return index
+
+
+def tantivy_query(index, query: str):
+    params = QueryDict(query)
+    text = params.get("q", "")
+    searcher = index.searcher()
+    aggs = {name: {"terms": {"field": name, "size": 200}} for name in FACET_FIELDS}
+
+    def run():
+        if text:
+            # Every word required, as in Périscope.
+            q = index.parse_query(
+                " AND ".join(text.split()), ["title", "summary", "body"], field_boosts={"title": 3.0, "summary": 1.5}
+            )
+        else:
+            q = index.parse_query("*")
+        result = searcher.search(q, 20, count=True)
+        [searcher.doc(address)["id"] for _score, address in result.hits]
+        searcher.aggregate(q, aggs)
+
+    return run
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--skip-tantivy", action="store_true")
+    args = parser.parse_args()
+
+    total = seed(args.rows)
+    visible = Experience.objects.visible_to(VISITOR).count()
+    print(
+        f"\n{total:,} experiences ({visible:,} visible to a visitor), {os.cpu_count()} CPUs, PostgreSQL "
+        f"{connection.cursor().connection.info.server_version}\n",
+        flush=True,
+    )
+    index = None if args.skip_tantivy else tantivy_index(args.rows)
+    client = Client()
+    rows = []
+    for label, kind, query in QUERIES:
+        api = stats(timed(api_call(client, kind, query), args.repeat))
+        sql_run, n_statements = own_sql(client, kind, query)
+        sql = stats(timed(sql_run, args.repeat))
+        groupby_run = per_facet(kind, query)
+        groupby = stats(timed(groupby_run, max(5, args.repeat // 3))) if groupby_run else None
+        naive_ms = None
+        if not args.skip_naive:
+            run = naive(kind, query)
+            start = time.perf_counter()
+            run()
+            naive_ms = (time.perf_counter() - start) * 1000
+        tantivy_ms = None
+        if index is not None and kind == "api":
+            tantivy_ms = stats(timed(tantivy_query(index, query), args.repeat))
+        rows.append((label, query, api, sql, n_statements, naive_ms, groupby, tantivy_ms))
+        print(f"  measured {label}", flush=True)
+
+    def fmt(value):
+        return "—" if value is None else f"{value:,.1f}"
+
+    print(f"\nMilliseconds, median / p95 over {args.repeat} runs (naive: one run)\n")
+    header = (
+        f"{'query':<24} {'api med':>8} {'api p95':>8} {'sql med':>8} {'sql p95':>8} {'stmts':>5} "
+        f"{'naive':>9} {'groupby':>8} {'tantivy':>8} | {'api/sql':>7} {'naive/api':>9} {'gb/api':>6} {'api/tnt':>7} "
+        f"{'target':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for label, _query, api, sql, n, naive_ms, groupby, tantivy_ms in rows:
+        ratio_sql = api[1] / sql[1] if sql[1] else None
+        ratio_naive = naive_ms / api[0] if naive_ms else None
+        ratio_gb = groupby[0] / api[0] if groupby else None
+        ratio_tantivy = api[1] / tantivy_ms[0] if tantivy_ms else None
+        target = TARGETS.get(label)
+        verdict = "" if target is None else ("ok" if api[1] <= target else "MISS") + f" ≤{target:g}"
+        print(
+            f"{label:<24} {api[0]:>8.1f} {api[1]:>8.1f} {sql[0]:>8.1f} {sql[1]:>8.1f} {n:>5} {fmt(naive_ms):>9} "
+            f"{fmt(groupby[0] if groupby else None):>8} {fmt(tantivy_ms[0] if tantivy_ms else None):>8} | "
+            f"{fmt(ratio_sql):>7} {fmt(ratio_naive):>9} {fmt(ratio_gb):>6} {fmt(ratio_tantivy):>7} {verdict:>7}"
+        )
+    print(
+        "\napi/sql = API p95 / its SQL p95 (target ≤ 1.5); naive/api and gb/api = medians (targets ≥ 50, ≥ 3);"
+        "\napi/tnt = API p95 / tantivy median (target ≤ 25 on common words)."
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,917 @@
+"""The search engine pieces: denormalised columns, the one search statement,
+facet counts, comparability, suggestions and the landing-page cache.
+
+How it works (the README has the long version):
+
+- Every searchable fact of a fiche is a column of `experiences_experience`:
+  `search_vector` (a stored generated tsvector over the `periscope_fr` French
+  configuration, weights A title, B summary + themes/synonyms + tags, C the
+  rest, D places), facet keys (`search_theme_ids` with ancestors,
+  `search_tag_ids`, `search_region_id`…) and the lead territory's profile
+  (kind, population, density class, EPCI…). Search reads one table, no join.
+- `refresh_search_fields(ids)` recomputes the copied columns in one UPDATE;
+  PostgreSQL recomputes the generated ones by itself.
+- `run_search()` builds ONE statement returning total, page and every facet
+  count; facets are disjunctive (a facet's counts ignore its own selection).
+- Counts for the unfiltered landing page are cached per visibility class and
+  per "search generation", a sequence bumped by statement-level triggers on
+  every table the counts read (so any write path invalidates them).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from core.visibility import Role, role_of, viewer_organisation_id
+from territories.models import Territory
+
+from .models import SEARCH_CONFIG, Experience
+
+PAGE_SIZE = 20
+MAX_PAGE = 500  # deeper pages cost a sort over every match for nobody
+TAG_FACET_SIZE = 25
+LANDING_CACHE_SECONDS = 600  # a backstop: the generation number already invalidates on write
+TABLE = Experience._meta.db_table
+
+# Facets: URL parameter -> (column, "scalar" or "array").
+FACET_COLUMNS: dict[str, tuple[str, str]] = {
+    "theme": ("search_theme_ids", "array"),
+    "tag": ("search_tag_ids", "array"),
+    "territory_kind": ("search_territory_kind", "scalar"),
+    "country": ("search_country", "scalar"),
+    "region": ("search_region_id", "scalar"),
+    "department": ("search_department_id", "scalar"),
+    "epci_type": ("search_epci_type", "scalar"),
+    "population": ("search_population_band", "scalar"),
+    "density": ("search_density_class", "scalar"),
+    "year": ("search_year", "scalar"),
+    "project_status": ("project_status", "scalar"),
+    "budget": ("search_budget_band", "scalar"),
+    "organisation_kind": ("search_org_kinds", "array"),
+}
+SCALAR_FACETS = [name for name, (_col, kind) in FACET_COLUMNS.items() if kind == "scalar"]
+ARRAY_FACETS = [name for name, (_col, kind) in FACET_COLUMNS.items() if kind == "array"]
+
+
+# --------------------------------------------------------------------------
+# Keeping the denormalised columns in step
+# --------------------------------------------------------------------------
+
+# The profile of a territory as search sees it: région and département (or
+# Belgian province) found among itself and its three first ancestors, the EPCI
+# of a commune (an EPCI is its own), the EPCI type, names for the D-weighted
+# "places" text. Shared by refresh_search_fields and the reference territory.
+TERRITORY_PROFILE_SQL = """
+    SELECT t.id AS territory_id,
+           t.kind, t.country, t.population, t.density_class,
+           CASE WHEN t.kind = 'epci' THEN t.subkind ELSE COALESCE(ep.subkind, '') END AS epci_type,
+           CASE WHEN t.kind = 'epci' THEN t.id ELSE t.epci_id END AS epci_id,
+           CASE WHEN t.kind = 'region' THEN t.id WHEN p1.kind = 'region' THEN p1.id
+                WHEN p2.kind = 'region' THEN p2.id WHEN p3.kind = 'region' THEN p3.id END AS region_id,
+           CASE WHEN t.kind IN ('department', 'province') THEN t.id
+                WHEN p1.kind IN ('department', 'province') THEN p1.id
+                WHEN p2.kind IN ('department', 'province') THEN p2.id END AS department_id,
+           concat_ws(' ', t.name, ep.name,
+                     CASE WHEN p1.kind <> 'country' THEN p1.name END,
+                     CASE WHEN p2.kind <> 'country' THEN p2.name END) AS places
+    FROM territories_territory t
+    LEFT JOIN territories_territory ep ON ep.id = t.epci_id
+    LEFT JOIN territories_territory p1 ON p1.id = t.parent_id
+    LEFT JOIN territories_territory p2 ON p2.id = p1.parent_id
+    LEFT JOIN territories_territory p3 ON p3.id = p2.parent_id
+"""
+
+_REFRESH_SQL = f"""
+WITH RECURSIVE target AS (
+    SELECT id, lead_territory_id FROM {TABLE} e WHERE __WHERE__
+),
+ancestors(theme_id, ancestor_id) AS (
+    SELECT id, id FROM experiences_theme
+    UNION
+    SELECT a.theme_id, t.parent_id FROM ancestors a JOIN experiences_theme t ON t.id = a.ancestor_id
+    WHERE t.parent_id IS NOT NULL
+),
+themes AS (
+    SELECT et.experience_id,
+           array_agg(DISTINCT a.ancestor_id::int ORDER BY a.ancestor_id::int) AS ids,
+           string_agg(DISTINCT concat_ws(' ', th.name, th.name_en, array_to_string(th.synonyms, ' '))
+                      COLLATE "C", ' ') AS words
+    FROM experiences_experience_themes et
+    JOIN target ON target.id = et.experience_id
+    JOIN ancestors a ON a.theme_id = et.theme_id
+    JOIN experiences_theme th ON th.id = a.ancestor_id
+    GROUP BY et.experience_id
+),
+tags AS (
+    SELECT et.experience_id, array_agg(DISTINCT et.tag_id::int ORDER BY et.tag_id::int) AS ids,
+           string_agg(DISTINCT tg.name COLLATE "C", ' ') AS words
+    FROM experiences_experience_tags et
+    JOIN target ON target.id = et.experience_id
+    JOIN experiences_tag tg ON tg.id = et.tag_id
+    GROUP BY et.experience_id
+),
+orgs AS (
+    SELECT eo.experience_id, array_agg(DISTINCT o.kind COLLATE "C")::varchar(20)[] AS kinds
+    FROM experiences_experienceorganisation eo
+    JOIN target ON target.id = eo.experience_id
+    JOIN experiences_organisation o ON o.id = eo.organisation_id
+    GROUP BY eo.experience_id
+),
+fresh AS (
+    SELECT target.id,
+           concat_ws(' ', themes.words, tags.words) AS keywords,
+           COALESCE(p.places, '') AS places,
+           COALESCE(themes.ids, '{{}}') AS theme_ids,
+           COALESCE(tags.ids, '{{}}') AS tag_ids,
+           COALESCE(orgs.kinds, '{{}}') AS org_kinds,
+           p.kind, p.country, p.region_id, p.department_id, p.epci_id, COALESCE(p.epci_type, '') AS epci_type,
+           p.population, COALESCE(p.density_class, '') AS density_class
+    FROM target
+    LEFT JOIN ({TERRITORY_PROFILE_SQL}) p ON p.territory_id = target.lead_territory_id
+    LEFT JOIN themes ON themes.experience_id = target.id
+    LEFT JOIN tags ON tags.experience_id = target.id
+    LEFT JOIN orgs ON orgs.experience_id = target.id
+)
+UPDATE {TABLE} e SET
+    search_keywords = fresh.keywords,
+    search_places = fresh.places,
+    search_theme_ids = fresh.theme_ids,
+    search_tag_ids = fresh.tag_ids,
+    search_org_kinds = fresh.org_kinds,
+    search_territory_kind = fresh.kind,
+    search_country = fresh.country,
+    search_region_id = fresh.region_id,
+    search_department_id = fresh.department_id,
+    search_epci_id = fresh.epci_id,
+    search_epci_type = fresh.epci_type,
+    search_population = fresh.population,
+    search_density_class = fresh.density_class
+FROM fresh
+WHERE e.id = fresh.id
+  -- Rewriting an unchanged row would recompute its tsvector and bloat the table.
+  AND (e.search_keywords, e.search_places, e.search_theme_ids, e.search_tag_ids, e.search_org_kinds,
+       e.search_territory_kind, e.search_country, e.search_region_id, e.search_department_id, e.search_epci_id,
+       e.search_epci_type, e.search_population, e.search_density_class)
+      IS DISTINCT FROM
+      (fresh.keywords, fresh.places, fresh.theme_ids, fresh.tag_ids, fresh.org_kinds, fresh.kind, fresh.country,
+       fresh.region_id, fresh.department_id, fresh.epci_id, fresh.epci_type, fresh.population, fresh.density_class)
+"""
+
+
+def refresh_search_fields(experience_ids=None) -> int:
+    """Recompute the denormalised search columns of these experiences (all when None).
+
+    One set-based UPDATE; rows whose values did not change are not rewritten.
+    Call it after every write that touches a fiche, its themes, tags, actors or
+    lead territory (services do), and with no argument after a thesaurus or
+    territory import. Returns the number of rows rewritten.
+    """
+    if experience_ids is None:
+        where, params = "TRUE", []
+    else:
+        ids = sorted({int(pk) for pk in experience_ids})
+        if not ids:
+            return 0
+        where, params = "e.id = ANY(%s)", [ids]
+    with connection.cursor() as cursor:
+        cursor.execute(_REFRESH_SQL.replace("__WHERE__", where), params)
+        changed = cursor.rowcount
+    if experience_ids is not None:
+        # A full refresh (after a territory import) changes no word of a fiche;
+        # the vocabulary is rebuilt by rebuild_search_terms() on its own schedule.
+        add_search_terms(experience_ids)
+    bump_generation()
+    return changed
+
+
+def bump_generation() -> None:
+    """Invalidate cached counts once the current transaction commits.
+
+    The triggers already bumped the generation when the rows were written; this
+    second bump, after commit, closes the window in which a reader could cache
+    counts computed before the commit under the new generation number.
+    """
+
+    def bump():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval('experiences_search_generation')")
+
+    transaction.on_commit(bump)
+
+
+def current_generation() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM experiences_search_generation")
+        return cursor.fetchone()[0]
+
+
+# --------------------------------------------------------------------------
+# Suggestion vocabulary ("Vouliez-vous dire")
+# --------------------------------------------------------------------------
+
+# Words of published public fiches (themes and tags included through
+# search_keywords) and of the whole public thesaurus; 4 to 40 letters, no digit.
+_TERMS_SELECT = f"""
+    SELECT unaccent(word) AS plain, word, ndoc FROM ts_stat($q$
+        SELECT to_tsvector('periscope_words', concat_ws(' ', title, summary, context, actions, results,
+                                                        vigilance_points, search_keywords))
+        FROM {TABLE} WHERE status = 'published' AND visibility = 'public' {{where}}
+        UNION ALL
+        SELECT to_tsvector('periscope_words', concat_ws(' ', name, array_to_string(synonyms, ' ')))
+        FROM experiences_theme WHERE {{theme_where}}
+    $q$)
+    WHERE length(word) BETWEEN 4 AND 40 AND word !~ '[0-9_]'
+"""
+
+
+def rebuild_search_terms() -> int:
+    """Rebuild the suggestion vocabulary from scratch (nightly, or after a big import)."""
+    select = _TERMS_SELECT.format(where="", theme_where="TRUE")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM experiences_searchterm")
+        cursor.execute(
+            f"""INSERT INTO experiences_searchterm (word, display, ndoc)
+                SELECT left(plain, 100), left((array_agg(word ORDER BY ndoc DESC))[1], 100), sum(ndoc)
+                FROM ({select}) s GROUP BY left(plain, 100)"""
+        )
+        return cursor.rowcount
+
+
+def add_search_terms(experience_ids=None) -> None:
+    """Add the words of these fiches to the vocabulary (counts are approximate until the next rebuild)."""
+    if experience_ids is None:
+        rebuild_search_terms()
+        return
+    ids = sorted({int(pk) for pk in experience_ids})
+    if not ids:
+        return
+    id_list = ",".join(str(pk) for pk in ids)  # integers only: safe inside the ts_stat text
+    select = _TERMS_SELECT.format(where=f"AND id IN ({id_list})", theme_where="FALSE")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO experiences_searchterm (word, display, ndoc)
+                SELECT left(plain, 100), left((array_agg(word ORDER BY ndoc DESC))[1], 100), sum(ndoc)
+                FROM ({select}) s GROUP BY left(plain, 100)
+                ON CONFLICT (word) DO UPDATE SET ndoc = experiences_searchterm.ndoc + EXCLUDED.ndoc"""
+        )
+
+
+_WORD_RE = re.compile(r"[\w]+(?:['’-][\w]+)*", re.UNICODE)
+
+
+def plain_word(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def suggest_query(query: str, *, viewer) -> str | None:
+    """A corrected query when some words are unknown and a close known word exists.
+
+    The correction is offered only if it finds at least one fiche the viewer
+    may read, so the vocabulary can never reveal anything.
+    """
+    words = [w for w in re.findall(r"\w+", query, re.UNICODE) if len(w) >= 4 and not w.isdigit()]
+    if not words:
+        return None
+    plains = [plain_word(w) for w in words]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT w.plain, best.display
+            FROM unnest(%s::text[]) AS w(plain)
+            CROSS JOIN LATERAL (
+                SELECT st.display FROM experiences_searchterm st
+                WHERE st.word %% w.plain
+                ORDER BY similarity(st.word, w.plain) DESC, st.ndoc DESC LIMIT 1
+            ) best
+            WHERE NOT EXISTS (SELECT 1 FROM experiences_searchterm k WHERE k.word = w.plain)
+            """,
+            [plains],
+        )
+        fixes = dict(cursor.fetchall())
+    if not fixes:
+        return None
+    corrected = query
+    for word, plain in zip(words, plains, strict=True):
+        if plain in fixes and plain_word(fixes[plain]) != plain:
+            corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", fixes[plain], corrected, count=1)
+    if corrected == query:
+        return None
+    vis_sql, vis_params = visibility_sql(viewer)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {TABLE} WHERE {vis_sql} AND search_vector @@ periscope_tsquery(%s))",
+            [*vis_params, corrected],
+        )
+        found = cursor.fetchone()[0]
+    return corrected if found else None
+
+
+# --------------------------------------------------------------------------
+# SQL fragments
+# --------------------------------------------------------------------------
+
+
+def q_to_sql(q: Q) -> tuple[str, list]:
+    """The WHERE fragment of a Q over experiences_experience's own columns (no join allowed)."""
+    query = Experience.objects.filter(q).query
+    if sum(1 for count in query.alias_refcount.values() if count) > 1:
+        raise ValueError("search conditions must read the experience row only")
+    compiler = query.get_compiler(connection=connection)
+    sql, params = compiler.compile(query.where)
+    return sql or "TRUE", list(params)
+
+
+def visibility_sql(viewer) -> tuple[str, list]:
+    q = Experience.objects.visibility_q(viewer)
+    return ("TRUE", []) if q is None else q_to_sql(q)
+
+
+def visibility_class(viewer) -> str:
+    """Viewers who see exactly the same fiches share a class (and cached counts)."""
+    role = role_of(viewer)
+    org = viewer_organisation_id(viewer) or 0
+    if role == Role.STAFF:
+        return "staff"
+    if role == Role.CONSULTANT:
+        # Consultants also see the confidential fiches they wrote: per person.
+        return f"consultant:{org}:{viewer.pk}"
+    if role == Role.MEMBER:
+        return f"member:{org}"
+    return "visitor"
+
+
+# --------------------------------------------------------------------------
+# Comparability
+# --------------------------------------------------------------------------
+
+DENSITY_RANK = {"dense": 3, "intermediate": 2, "rural": 1, "very_rural": 0}
+# Weights of the comparability score (sum 1). See the README.
+WEIGHTS = {"kind": 0.25, "population": 0.30, "density": 0.20, "epci_type": 0.10, "geography": 0.15}
+# Population distance: score 1 - |ln(p/ref)| / ln(POPULATION_SPAN): ×2 → 0.77, ×4 → 0.54, ×20 → 0.
+POPULATION_SPAN = 20.0
+# "Comparable territories only": levels, each wider than the previous one.
+COMPARABLE_LEVELS = {
+    1: {"kind": 0.8, "ratio": 2.0, "density_steps": 0},
+    2: {"kind": 0.4, "ratio": 4.0, "density_steps": 1},
+    3: {"kind": 0.4, "ratio": 10.0, "density_steps": None},
+}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The reference territory ("ma collectivité") and its search profile."""
+
+    territory: Territory
+    kind: str
+    country: str
+    population: int | None
+    density_class: str
+    epci_type: str
+    epci_id: int | None
+    region_id: int | None
+    department_id: int | None
+
+    @classmethod
+    def of(cls, territory: Territory) -> Reference:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT kind, country, population, density_class, epci_type, epci_id, region_id, department_id "
+                f"FROM ({TERRITORY_PROFILE_SQL}) p WHERE p.territory_id = %s",
+                [territory.pk],
+            )
+            row = cursor.fetchone()
+        kind, country, population, density, epci_type, epci_id, region_id, department_id = row
+        return cls(
+            territory=territory,
+            kind=kind,
+            country=country,
+            population=population,
+            density_class=density or "",
+            epci_type=epci_type or "",
+            epci_id=epci_id,
+            region_id=region_id,
+            department_id=department_id,
+        )
+
+
+def _lit(value) -> str:
+    """An SQL literal for a value read from our own tables (ints, floats, known codes)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(float(value)) if isinstance(value, float) else str(int(value))
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_-]{0,20}", value):
+        return f"'{value}'"
+    raise ValueError(f"unexpected literal {value!r}")
+
+
+def _density_rank_sql(column: str) -> str:
+    return "CASE " + column + " " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in DENSITY_RANK.items()) + " END"
+
+
+def kind_score_sql(ref: Reference) -> str:
+    related = "('commune', 'epci')"
+    parts = [f"WHEN e.search_territory_kind = {_lit(ref.kind)} THEN 1.0"]
+    if ref.kind == "commune" and ref.epci_id:
+        parts.append(f"WHEN e.lead_territory_id = {_lit(ref.epci_id)} THEN 0.8")  # its own EPCI
+    if ref.kind == "epci":
+        parts.append(f"WHEN e.search_epci_id = {_lit(ref.territory.pk)} THEN 0.8")  # one of its communes
+    if ref.kind in ("commune", "epci"):
+        parts.append(f"WHEN e.search_territory_kind IN {related} THEN 0.4")
+    return "(CASE " + " ".join(parts) + " ELSE 0.0 END)"
+
+
+def population_score_sql(ref: Reference) -> str:
+    if not ref.population:
+        return "0.3"
+    return (
+        f"(CASE WHEN e.search_population IS NULL THEN 0.3 ELSE greatest(0.0, 1.0 - abs(ln("
+        f"greatest(e.search_population, 1)::float8 / {_lit(float(ref.population))})) / ln({POPULATION_SPAN})) END)"
+    )
+
+
+def density_score_sql(ref: Reference) -> str:
+    if ref.density_class not in DENSITY_RANK:
+        return "0.3"
+    rank = DENSITY_RANK[ref.density_class]
+    col = _density_rank_sql("e.search_density_class")
+    return f"(CASE WHEN e.search_density_class = '' THEN 0.3 ELSE 1.0 - least(abs({col} - {rank}), 2) * 0.5 END)"
+
+
+def geography_score_sql(ref: Reference) -> str:
+    parts = []
+    if ref.epci_id:
+        parts.append(f"WHEN e.search_epci_id = {_lit(ref.epci_id)} THEN 1.0")
+    if ref.department_id:
+        parts.append(f"WHEN e.search_department_id = {_lit(ref.department_id)} THEN 1.0")
+    if ref.region_id:
+        parts.append(f"WHEN e.search_region_id = {_lit(ref.region_id)} THEN 0.6")
+    parts.append(f"WHEN e.search_country = {_lit(ref.country)} THEN 0.3")
+    return "(CASE " + " ".join(parts) + " ELSE 0.0 END)"
+
+
+def comparability_sql(ref: Reference) -> str:
+    """The comparability score in [0, 1] of row `e` to the reference (weights in WEIGHTS)."""
+    epci = f"(CASE WHEN e.search_epci_type = {_lit(ref.epci_type)} THEN 1.0 ELSE 0.0 END)" if ref.epci_type else "0.0"
+    return (
+        f"({WEIGHTS['kind']} * {kind_score_sql(ref)} + {WEIGHTS['population']} * {population_score_sql(ref)}"
+        f" + {WEIGHTS['density']} * {density_score_sql(ref)} + {WEIGHTS['epci_type']} * {epci}"
+        f" + {WEIGHTS['geography']} * {geography_score_sql(ref)})"
+    )
+
+
+def comparable_level_sql(ref: Reference, level: int) -> str:
+    """Condition: row `e` is comparable to the reference at this level (1 strict … 3 wide)."""
+    spec = COMPARABLE_LEVELS[level]
+    conds = [f"{kind_score_sql(ref)} >= {spec['kind']}"]
+    if ref.population:
+        low, high = ref.population / spec["ratio"], ref.population * spec["ratio"]
+        conds.append(f"e.search_population BETWEEN {math.floor(low)} AND {math.ceil(high)}")
+    steps = spec["density_steps"]
+    if steps is not None and ref.density_class in DENSITY_RANK:
+        rank = DENSITY_RANK[ref.density_class]
+        conds.append(f"abs({_density_rank_sql('e.search_density_class')} - {rank}) <= {steps}")
+    return "(" + " AND ".join(conds) + ")"
+
+
+KIND_NOUNS = {
+    "commune": (pgettext("territoire", "commune"), "f"),
+    "epci": (pgettext("territoire", "intercommunalité"), "f"),
+    "department": (pgettext("territoire", "département"), "m"),
+    "province": (pgettext("territoire", "province"), "f"),
+    "region": (pgettext("territoire", "région"), "f"),
+    "country": (pgettext("territoire", "pays"), "m"),
+    "other": (pgettext("territoire", "collectivité"), "f"),
+}
+
+
+def _density_words(density: str, gender: str) -> str:
+    words = {
+        ("dense", "f"): pgettext("densité, féminin", "urbaine dense"),
+        ("dense", "m"): pgettext("densité, masculin", "urbain dense"),
+        ("intermediate", "f"): pgettext("densité, féminin", "de densité intermédiaire"),
+        ("intermediate", "m"): pgettext("densité, masculin", "de densité intermédiaire"),
+        ("rural", "f"): pgettext("densité, féminin", "rurale"),
+        ("rural", "m"): pgettext("densité, masculin", "rural"),
+        ("very_rural", "f"): pgettext("densité, féminin", "rurale très peu dense"),
+        ("very_rural", "m"): pgettext("densité, masculin", "rural très peu dense"),
+    }
+    return words.get((density, gender), "")
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def comparability_reason(experience: Experience, ref: Reference) -> str:
+    """Why a fiche's territory is comparable to the reference, in words.
+
+    e.g. "commune de 4 323 hab. — la vôtre : 3 900 ; rurale ; même département".
+    Reads the fiche's denormalised columns and its (selected) lead territory.
+    """
+    kind = experience.search_territory_kind
+    noun, gender = KIND_NOUNS.get(kind, (kind, "f"))
+    if kind == "epci" and experience.search_epci_type:
+        noun = f"{noun} ({experience.search_epci_type})"
+    first = noun
+    if experience.search_population:
+        first = _("%(noun)s de %(population)s hab.") % {
+            "noun": noun,
+            "population": _number(experience.search_population),
+        }
+        if ref.population:
+            first += " — " + _("la vôtre : %(population)s") % {"population": _number(ref.population)}
+    parts = [first]
+    if experience.search_density_class and experience.search_density_class == ref.density_class:
+        parts.append(_density_words(experience.search_density_class, gender))
+    if ref.kind == "commune" and experience.lead_territory_id == ref.epci_id:
+        parts.append(_("votre intercommunalité"))
+    elif ref.kind == "epci" and experience.search_epci_id == ref.territory.pk:
+        parts.append(_("une commune de votre intercommunalité"))
+    elif ref.epci_id and experience.search_epci_id == ref.epci_id and kind == ref.kind:
+        parts.append(_("même intercommunalité"))
+    elif ref.epci_type and experience.search_epci_type == ref.epci_type:
+        parts.append(_("même type d'EPCI (%(type)s)") % {"type": ref.epci_type})
+    if ref.department_id and experience.search_department_id == ref.department_id:
+        parts.append(_("même département"))
+    elif ref.region_id and experience.search_region_id == ref.region_id:
+        parts.append(_("même région"))
+    elif experience.search_country and experience.search_country != ref.country:
+        from .filtersets import COUNTRY_NAMES
+
+        country = COUNTRY_NAMES.get(experience.search_country, experience.search_country)
+        parts.append(_("autre pays : %(country)s") % {"country": country})
+    return " ; ".join(p for p in parts if p)
+
+
+# --------------------------------------------------------------------------
+# The search statement
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class SearchSpec:
+    """Everything a search needs, already validated (built by the selector from the FilterSet)."""
+
+    viewer: Any
+    text: str = ""
+    facet_conditions: dict[str, Q] = field(default_factory=dict)  # facet name -> condition (OR inside)
+    conditions: list[Q] = field(default_factory=list)  # other filters (AND)
+    reference: Reference | None = None
+    comparable_level: int | None = None
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = PAGE_SIZE
+    theme_ids: list[int] = field(default_factory=list)  # selected themes, for theme relevance
+    selected_tag_ids: list[int] = field(default_factory=list)
+    with_facets: bool = True
+
+    @property
+    def is_landing(self) -> bool:
+        return not (self.text or self.facet_conditions or self.conditions or self.comparable_level)
+
+
+@dataclass
+class RawResult:
+    total: int
+    hits: list[tuple[int, float, float | None]]  # (id, score, comparability)
+    facets: dict[str, list[tuple[Any, int]]]  # facet -> [(value, count)]
+    labels: dict[
+        str, dict[Any, tuple[str, str, int | None]]
+    ]  # theme/tag/region/department -> {id: (slug, name, parent)}
+    highlights: dict[int, tuple[str, str]]
+    cache_key: str | None = None  # set for the landing page: derived data may be cached under it
+
+
+def _score_sql(spec: SearchSpec) -> tuple[str, list, str]:
+    """(score expression, params, ORDER BY) for the requested sort."""
+    text = "0.0"
+    params: list = []
+    if spec.text:
+        # Weights D, C, B, A; normalisation 32 maps the rank into [0, 1).
+        text = "ts_rank('{0.1, 0.2, 0.4, 1.0}', e.search_vector, periscope_tsquery(%s), 32)"
+        params.append(spec.text)
+    theme = None
+    if len(spec.theme_ids) > 1:
+        ids = ",".join(str(int(i)) for i in spec.theme_ids)
+        theme = (
+            f"((SELECT count(*) FROM unnest(e.search_theme_ids) x WHERE x IN ({ids}))::float8 / {len(spec.theme_ids)})"
+        )
+    comp = comparability_sql(spec.reference) if spec.reference else None
+    newest = "e.published_at DESC NULLS LAST, e.created_at DESC, e.id DESC"
+    sort = spec.sort
+    if sort == "comparability" and comp is None:
+        sort = "relevance"
+    if sort == "relevance" and not spec.text and comp is None and theme is None:
+        sort = "newest"
+    if sort == "newest":
+        return "0.0", [], newest
+    if sort == "comparability":
+        expr = f"0.7 * {comp} + 0.2 * {text}" + (f" + 0.1 * {theme}" if theme else "")
+    else:
+        expr = text
+        if theme:
+            expr += f" + 0.2 * {theme}"
+        if comp:
+            # A tie-breaker more than a reorder: text decides, comparability separates equals.
+            expr += f" + 0.1 * {comp}"
+    return f"({expr})", params, f"score DESC, {newest}"
+
+
+def _where(spec: SearchSpec, *, with_facets: bool = False, with_level: bool = True) -> tuple[str, list]:
+    """Visibility, text, non-facet conditions (and optionally every facet), on alias `e`."""
+    vis_sql, vis_params = visibility_sql(spec.viewer)
+    where, params = [vis_sql], list(vis_params)
+    if spec.text:
+        where.append("e.search_vector @@ periscope_tsquery(%s)")
+        params.append(spec.text)
+    for cond in [*spec.conditions, *(spec.facet_conditions.values() if with_facets else [])]:
+        sql, p = q_to_sql(cond)
+        where.append(sql)
+        params += p
+    if with_level and spec.reference and spec.comparable_level:
+        where.append(comparable_level_sql(spec.reference, spec.comparable_level))
+    return " AND ".join(f"({w})" for w in where).replace('"experiences_experience".', "e."), params
+
+
+def run_search(spec: SearchSpec, *, landing_facets: dict | None = None) -> RawResult:
+    """Total, one page of ids and every facet count, in one SQL statement.
+
+    `landing_facets` (the cached unfiltered counts) serve the counts of a facet
+    when it is the only filter: its disjunctive counts are then the landing ones.
+    """
+    where_sql, where_params = _where(spec)
+    facet_sql: dict[str, tuple[str, list]] = {}
+    for name, cond in spec.facet_conditions.items():
+        sql, p = q_to_sql(cond)
+        facet_sql[name] = (sql.replace('"experiences_experience".', "e."), p)
+    flags = list(facet_sql)
+    only_facets = not (spec.text or spec.conditions or (spec.reference and spec.comparable_level))
+    from_cache = {n for n in flags if landing_facets is not None and only_facets and flags == [n]}
+    needs_all_but = [n for n in flags if n not in from_cache] if spec.with_facets else []
+
+    # base: the rows any count needs, i.e. those failing at most the one
+    # selected facet whose counts are being computed; a boolean per facet.
+    def conj(names) -> tuple[str, list]:
+        names = list(names)
+        if not names:
+            return "TRUE", []
+        return " AND ".join(f"({facet_sql[n][0]})" for n in names), [p for n in names for p in facet_sql[n][1]]
+
+    combos = [[m for m in flags if m != n] for n in needs_all_but] or [flags]
+    combo_sql = [conj(c) for c in combos]
+    base_filter = " OR ".join(f"({sql})" for sql, _p in combo_sql)
+    base_filter_params = [p for _sql, ps in combo_sql for p in ps]
+
+    score_sql, score_params, order_sql = _score_sql(spec)
+    comp_sql = comparability_sql(spec.reference) if spec.reference else "NULL::float8"
+    page = max(1, min(spec.page, MAX_PAGE))
+    offset = (page - 1) * spec.page_size
+    flag_cols = "".join(f", ({facet_sql[n][0]}) AS f_{n}" for n in flags)
+    flag_params = [p for n in flags for p in facet_sql[n][1]]
+    all_flags = " AND ".join(f"f_{n}" for n in flags) or "TRUE"
+
+    def but(name: str) -> str:
+        return " AND ".join(f"f_{n}" for n in flags if n != name) or "TRUE"
+
+    facet_cols = ", ".join(f"e.{col}" for col, _kind in FACET_COLUMNS.values())
+    base = f"""base AS MATERIALIZED (
+            SELECT e.id, e.published_at, e.created_at, {facet_cols},
+                   {score_sql} AS score, {comp_sql} AS comparability{flag_cols}
+            FROM {TABLE} e
+            WHERE {where_sql} AND ({base_filter})
+        )"""
+    params = score_params + flag_params + where_params + base_filter_params
+
+    parts = [
+        "(SELECT count(*) FROM hits) AS total",
+        f"""(SELECT COALESCE(json_agg(json_build_array(id, score, comparability)), '[]')
+             FROM (SELECT id, score, comparability FROM hits e
+                   ORDER BY {order_sql} LIMIT {int(spec.page_size)} OFFSET {int(offset)}) p
+           ) AS page""",
+    ]
+    unselected_scalars = [n for n in SCALAR_FACETS if n not in flags]
+    if spec.with_facets:
+        if unselected_scalars:
+            cols = [FACET_COLUMNS[n][0] for n in unselected_scalars]
+            sets = ", ".join(f"({c})" for c in cols)
+            # GROUPING() tells which set a row belongs to: one pass over hits for all of them.
+            parts.append(
+                f"""(SELECT json_agg(json_build_array(g, {", ".join(cols)}, n))
+                     FROM (SELECT {", ".join(cols)}, grouping({", ".join(cols)}) AS g, count(*) AS n
+                           FROM hits GROUP BY GROUPING SETS ({sets})) g) AS scalars"""
+            )
+        for name in SCALAR_FACETS:
+            if name in needs_all_but:
+                col = FACET_COLUMNS[name][0]
+                parts.append(
+                    f"""(SELECT json_agg(json_build_array(v, n)) FROM (
+                          SELECT {col} AS v, count(*) AS n FROM base WHERE {but(name)} GROUP BY {col}) g
+                        ) AS facet_{name}"""
+                )
+        for name in ARRAY_FACETS:
+            if name in from_cache:
+                continue
+            col = FACET_COLUMNS[name][0]
+            source, cond = ("base", but(name)) if name in flags else ("hits", "TRUE")
+            limit = ""
+            if name == "tag":
+                # The most used tags, plus the selected ones whatever their count.
+                keep = ",".join(str(int(i)) for i in spec.selected_tag_ids) or "NULL"
+                limit = f" ORDER BY (v IN ({keep})) DESC, n DESC, v LIMIT {TAG_FACET_SIZE + len(spec.selected_tag_ids)}"
+            # unnest() in the select list (ProjectSet) is several times cheaper than a lateral join.
+            parts.append(
+                f"""(SELECT json_agg(json_build_array(v, n)) FROM (
+                      SELECT v, count(*) AS n FROM (SELECT unnest({col}) AS v FROM {source} WHERE {cond}) u
+                      GROUP BY v{limit}) g
+                    ) AS facet_{name}"""
+            )
+    sql = f"WITH {base},\nhits AS (SELECT * FROM base WHERE {all_flags})\nSELECT " + ",\n".join(parts)
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The statement aggregates tens of thousands of rows in memory; JIT
+        # compilation would cost more than it saves at this size.
+        cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        names = [d.name for d in cursor.description]
+    data = dict(zip(names, row, strict=True))
+    facets: dict[str, list[tuple[Any, int]]] = {}
+    if spec.with_facets:
+        n_cols = len(unselected_scalars)
+        for name in unselected_scalars:
+            facets[name] = []
+        for entry in data.get("scalars") or []:
+            mask, values, count = entry[0], entry[1 : 1 + n_cols], entry[-1]
+            for i, name in enumerate(unselected_scalars):
+                # The GROUPING bit is 0 for the column the row is grouped by.
+                if not mask & (1 << (n_cols - 1 - i)):
+                    facets[name].append((values[i], count))
+        for name in FACET_COLUMNS:
+            if f"facet_{name}" in data:
+                facets[name] = [(v, n) for v, n in (data[f"facet_{name}"] or [])]
+            elif name in from_cache:
+                facets[name] = list(landing_facets.get(name, []))
+    hits = [(int(i), float(s or 0), None if c is None else float(c)) for i, s, c in data["page"]]
+    return RawResult(total=data["total"], hits=hits, facets=facets, labels={}, highlights={})
+
+
+HEADLINE_BODY = "StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=18, MaxFragments=2, FragmentDelimiter=\x04"
+HEADLINE_TITLE = "StartSel=\x02, StopSel=\x03, HighlightAll=true"
+
+
+def headline_annotations(text: str) -> dict:
+    """ts_headline of title and body, with \x02/\x03 around matches (\x04 between fragments).
+
+    The selector escapes the text, then turns the markers into <mark>: no
+    other markup from the fiche can reach the page.
+    """
+    from django.db.models import TextField
+    from django.db.models.expressions import RawSQL
+
+    columns = ("summary", "context", "actions", "results", "vigilance_points")
+    body = "concat_ws(' ', " + ", ".join(f"{TABLE}.{c}" for c in columns) + ")"
+    return {
+        "headline_title": RawSQL(  # noqa: S611 - fixed SQL, values as parameters
+            f"ts_headline(%s, {TABLE}.title, periscope_tsquery(%s), %s)",
+            [SEARCH_CONFIG, text, HEADLINE_TITLE],
+            output_field=TextField(),
+        ),
+        "headline_body": RawSQL(  # noqa: S611 - fixed SQL, values as parameters
+            f"ts_headline(%s, {body}, periscope_tsquery(%s), %s)",
+            [SEARCH_CONFIG, text, HEADLINE_BODY],
+            output_field=TextField(),
+        ),
+    }
+
+
+def comparable_rescue(spec: SearchSpec) -> tuple[int, int] | None:
+    """When a comparable-only search is empty: the nearest wider level with results and its count.
+
+    Level 0 means "without the comparable filter".
+    """
+    if not (spec.reference and spec.comparable_level):
+        return None
+    where_sql, params = _where(spec, with_facets=True, with_level=False)
+    levels = [lvl for lvl in COMPARABLE_LEVELS if lvl > spec.comparable_level]
+    counts = [f"count(*) FILTER (WHERE {comparable_level_sql(spec.reference, lvl)})" for lvl in levels]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join([*counts, 'count(*)'])} FROM {TABLE} e WHERE {where_sql}", params)
+        row = cursor.fetchone()
+    for level, count in zip([*levels, 0], row, strict=True):
+        if count:
+            return level, count
+    return None
+
+
+def landing_cache_key(viewer) -> str:
+    return f"search:landing:{current_generation()}:{visibility_class(viewer)}"
+
+
+def cached_landing(spec: SearchSpec) -> RawResult:
+    """The unfiltered page: total and facet counts from the cache (per visibility class), one page query.
+
+    The page is ordered newest first, or by comparability when a reference is set.
+    """
+    key = landing_cache_key(spec.viewer)
+    cached = cache.get(key)
+    if cached is None:
+        full = run_search(SearchSpec(viewer=spec.viewer, sort="newest", page=1, page_size=0))
+        cached = {"total": full.total, "facets": full.facets}
+        cache.set(key, cached, LANDING_CACHE_SECONDS)
+    hits: list[tuple[int, float, float | None]] = []
+    if spec.page_size:
+        where_sql, where_params = _where(spec)
+        score_sql, score_params, order_sql = _score_sql(spec)
+        comp_sql = comparability_sql(spec.reference) if spec.reference else "NULL::float8"
+        page = max(1, min(spec.page, MAX_PAGE))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""SELECT e.id, {score_sql} AS score, {comp_sql} AS comparability FROM {TABLE} e WHERE {where_sql}
+                    ORDER BY {order_sql} LIMIT %s OFFSET %s""",
+                [*score_params, *where_params, spec.page_size, (page - 1) * spec.page_size],
+            )
+            hits = [(row[0], float(row[1] or 0), row[2]) for row in cursor.fetchall()]
+    return RawResult(total=cached["total"], hits=hits, facets=cached["facets"], labels={}, highlights={}, cache_key=key)
+
+
+# --------------------------------------------------------------------------
+# Similar experiences
+# --------------------------------------------------------------------------
+
+SIMILAR_CANDIDATES = 400  # best candidates by shared themes/tags, then scored in full
+
+
+def similar_ids(
+    *, experience: Experience, viewer, reference: Reference, limit: int = 5
+) -> list[tuple[int, float, list[str], list[str]]]:
+    """(id, score, shared theme names, shared tag names) of the fiches most similar to this one.
+
+    Shared themes are named at their most specific level (an ancestor of another shared theme is left out).
+
+    Candidates share a theme or a tag or a title word; the first
+    SIMILAR_CANDIDATES by shared themes and tags are scored with text and
+    territory comparability too. Visible fiches only.
+    """
+    vis_sql, vis_params = visibility_sql(viewer)
+    vis_sql = vis_sql.replace('"experiences_experience".', "e.")
+    comp = comparability_sql(reference)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH src AS (
+                SELECT s.id, s.search_theme_ids AS themes, s.search_tag_ids AS tags,
+                       (SELECT string_agg(quote_literal(u.lexeme), ' | ')::tsquery
+                        FROM unnest(s.search_vector) u WHERE 'A' = ANY(u.weights)) AS words
+                FROM {TABLE} s WHERE s.id = %s
+            ),
+            candidates AS (
+                SELECT e.id, e.search_vector, e.search_theme_ids, e.search_tag_ids,
+                       e.search_territory_kind, e.search_population, e.search_density_class, e.search_epci_type,
+                       e.search_epci_id, e.search_department_id, e.search_region_id, e.search_country,
+                       e.lead_territory_id,
+                       ARRAY(SELECT unnest(e.search_theme_ids) INTERSECT SELECT unnest(src.themes)) AS shared_themes,
+                       ARRAY(SELECT unnest(e.search_tag_ids) INTERSECT SELECT unnest(src.tags)) AS shared_tags
+                FROM {TABLE} e, src
+                WHERE e.id <> src.id AND ({vis_sql})
+                  AND (e.search_theme_ids && src.themes OR e.search_tag_ids && src.tags
+                       OR (src.words IS NOT NULL AND e.search_vector @@ src.words))
+            ),
+            ranked AS (
+                SELECT c.*, src.themes, src.tags, src.words FROM candidates c, src
+                ORDER BY cardinality(c.shared_tags) * 2 + cardinality(c.shared_themes) DESC, c.id DESC
+                LIMIT {SIMILAR_CANDIDATES}
+            )
+            SELECT e.id,
+                   0.35 * cardinality(e.shared_themes)::float8
+                        / greatest(cardinality(e.search_theme_ids) + cardinality(e.themes)
+                                   - cardinality(e.shared_themes), 1)
+                 + 0.25 * cardinality(e.shared_tags)::float8
+                        / greatest(cardinality(e.search_tag_ids) + cardinality(e.tags) - cardinality(e.shared_tags), 1)
+                 + 0.2 * COALESCE(ts_rank(e.search_vector, e.words, 32) * 2, 0)
+                 + 0.2 * {comp} AS score,
+                 ARRAY(SELECT th.name FROM experiences_theme th WHERE th.id = ANY(e.shared_themes)
+                       AND NOT EXISTS (SELECT 1 FROM experiences_theme c
+                                       WHERE c.parent_id = th.id AND c.id = ANY(e.shared_themes))
+                       ORDER BY th.position, th.name),
+                 ARRAY(SELECT tg.name FROM experiences_tag tg WHERE tg.id = ANY(e.shared_tags) ORDER BY tg.name)
+            FROM ranked e
+            ORDER BY score DESC, e.id DESC
+            LIMIT %s
+            """,
+            [experience.pk, *vis_params, limit],
+        )
+        return [(row[0], float(row[1]), list(row[2]), list(row[3])) for row in cursor.fetchall()]

@@ -1,0 +1,302 @@
+"""Report documents: from a snapshot (see selectors.report_snapshot) to HTML, then PDF.
+
+The HTML is built section by section so the job can report "n / N sections";
+WeasyPrint then lays out the whole document at once (page numbers, table of
+contents and "page X / Y" need the whole document).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from core.pdf import ASSET_ORIGIN, RenderedPDF, render_pdf
+
+from .models import ReportBranding
+
+GRID_COLUMNS = 5  # experiences per comparison table on a landscape page
+
+# --- Branding ------------------------------------------------------------------------
+
+_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def branding() -> dict:
+    """The consultancy's name, logo and colours: the admin's row, else the settings."""
+    row = ReportBranding.objects.first()
+    primary = row.primary_color if row else settings.REPORT_BRAND_PRIMARY
+    accent = row.accent_color if row else settings.REPORT_BRAND_ACCENT
+    if row and row.logo:
+        logo = f"{ASSET_ORIGIN}{settings.MEDIA_URL}{row.logo.name}"
+    else:
+        logo = f"{ASSET_ORIGIN}{settings.STATIC_URL}{settings.REPORT_BRAND_LOGO}"
+    return {
+        "name": row.name if row else settings.REPORT_BRAND_NAME,
+        "tagline": row.tagline if row else "",
+        "footer_note": row.footer_note if row else "",
+        "logo": logo,
+        # Colours end up in a <style> element: only #rrggbb values get there.
+        "primary": primary if _HEX.match(primary or "") else "#1d3557",
+        "accent": accent if _HEX.match(accent or "") else "#e63946",
+    }
+
+
+# --- Map of France -------------------------------------------------------------------
+
+_NUMBER = re.compile(r"[mzMZlL]|-?\d+(?:\.\d+)?(?:e-?\d+)?")
+
+
+def _polygons(path: str) -> list[list[tuple[float, float]]]:
+    """Sub-paths of an SVG path made of relative "m … z" commands (the only ones in our data)."""
+    polygons: list[list[tuple[float, float]]] = []
+    current: list[tuple[float, float]] = []
+    x = y = 0.0
+    relative = True
+    pending: list[float] = []
+    for part in _NUMBER.findall(path):
+        if part in "mMlL":
+            relative = part.islower()
+            if part in "mM" and current:
+                polygons.append(current)
+                current = []
+            continue
+        if part in "zZ":
+            if current:
+                polygons.append(current)
+                x, y = current[0]
+                current = []
+            continue
+        pending.append(float(part))
+        if len(pending) == 2:
+            dx, dy = pending
+            pending = []
+            x, y = (x + dx, y + dy) if relative else (dx, dy)
+            current.append((x, y))
+    if current:
+        polygons.append(current)
+    return polygons
+
+
+def _centroid(points: list[tuple[float, float]]) -> tuple[float, float, float]:
+    area = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True):
+        cross = x0 * y1 - x1 * y0
+        area += cross
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+    if abs(area) < 1e-9:
+        xs, ys = zip(*points, strict=True)
+        return sum(xs) / len(xs), sum(ys) / len(ys), 0.0
+    return cx / (3 * area), cy / (3 * area), abs(area) / 2
+
+
+def _simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
+    """Ramer–Douglas–Peucker: drop points closer than `tolerance` to the simplified outline."""
+    if len(points) < 3:
+        return points
+    keep = [False] * len(points)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(points) - 1)]
+    while stack:
+        first, last = stack.pop()
+        (x0, y0), (x1, y1) = points[first], points[last]
+        dx, dy = x1 - x0, y1 - y0
+        norm = (dx * dx + dy * dy) ** 0.5
+        index, distance = 0, 0.0
+        for i in range(first + 1, last):
+            px, py = points[i]
+            # A closed ring starts and ends on one point: measure from that point.
+            d = abs(dy * (px - x0) - dx * (py - y0)) / norm if norm else ((px - x0) ** 2 + (py - y0) ** 2) ** 0.5
+            if d > distance:
+                index, distance = i, d
+        if distance > tolerance:
+            keep[index] = True
+            stack += [(first, index), (index, last)]
+    return [p for p, k in zip(points, keep, strict=True) if k]
+
+
+# Outlines are simplified to about 0.2 mm at the printed size (1 unit ≈ 0.17 mm): the
+# full-precision paths tripled WeasyPrint's time for the map page.
+MAP_TOLERANCE = 1.0
+
+
+@lru_cache(maxsize=1)
+def france_departments() -> dict:
+    """viewBox and départements (id, name, path, label point) from core/data."""
+    data = json.loads((Path(settings.BASE_DIR) / "core" / "data" / "france_departments.json").read_text())
+    departments = []
+    for location in data["locations"]:
+        polygons = [p for p in _polygons(location["path"]) if len(p) > 2]
+        x, y, _area = max((_centroid(p) for p in polygons), key=lambda s: s[2])
+        outlines = [_simplify([*p, p[0]], MAP_TOLERANCE) for p in polygons]
+        path = " ".join(
+            "M" + " ".join(f"{px:.1f},{py:.1f}" for px, py in outline) + "Z" for outline in outlines if len(outline) > 3
+        )
+        departments.append({"id": location["id"], "name": location["name"], "path": path, "x": x, "y": y})
+    return {"viewBox": data["viewBox"], "departments": departments}
+
+
+def map_context(items: list[dict]) -> dict:
+    """Which départements hold experiences (numbers per département) and what lies off the map."""
+    geometry = france_departments()
+    by_code: dict[str, list[int]] = {}
+    elsewhere: list[dict] = []
+    mapped = {d["id"] for d in geometry["departments"]}
+    for item in items:
+        exp = item["experience"]
+        codes = [c for c in exp["departments"] if c in mapped]
+        for code in codes:
+            by_code.setdefault(code, []).append(item["number"])
+        if not codes:
+            territory = exp["territory"]
+            elsewhere.append({"number": item["number"], "label": territory["label"], "country": territory["country"]})
+    departments = []
+    for dep in geometry["departments"]:
+        numbers = by_code.get(dep["id"], [])
+        departments.append({**dep, "numbers": numbers, "count": len(numbers)})
+    legend = sorted(
+        ({"code": d["id"], "name": d["name"], "numbers": d["numbers"]} for d in departments if d["numbers"]),
+        key=lambda d: d["numbers"][0],
+    )
+    return {"viewBox": geometry["viewBox"], "departments": departments, "legend": legend, "elsewhere": elsewhere}
+
+
+# --- Sections ------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    key: str
+    template: str
+    context: dict
+
+
+def _chunks(seq: list, size: int) -> list[list]:
+    return [seq[i : i + size] for i in range(0, len(seq), size)]
+
+
+def report_sections(snapshot: dict) -> list[Section]:
+    items = snapshot["items"]
+    criteria = snapshot["criteria"]
+    sources, number = [], 0
+    for item in items:
+        numbered = []
+        for source in item["experience"]["sources"]:
+            number += 1
+            numbered.append({**source, "number": number})
+        item["numbered_sources"] = numbered
+        if numbered:
+            sources.append({"item": item, "sources": numbered})
+    sections = [
+        Section("cover", "reports/sections/cover.html", {}),
+        Section("toc", "reports/sections/toc.html", {}),
+        Section("intro", "reports/sections/intro.html", {}),
+        Section("summary", "reports/sections/summary.html", {}),
+        Section("map", "reports/sections/map.html", {"map": map_context(items)}),
+    ]
+    if criteria and items:
+        sections.append(Section("grid", "reports/sections/grid.html", {"chunks": _chunks(items, GRID_COLUMNS)}))
+    sections += [
+        Section(
+            f"fiche-{item['number']}", "reports/sections/fiche.html", {"item": item, "experience": item["experience"]}
+        )
+        for item in items
+    ]
+    sections.append(Section("conclusions", "reports/sections/conclusions.html", {}))
+    if sources:
+        sections.append(Section("annex", "reports/sections/annex.html", {"annex": sources}))
+    return sections
+
+
+def section_count(snapshot: dict) -> int:
+    return len(report_sections(json.loads(json.dumps(snapshot))))
+
+
+def _toc(sections: list[Section]) -> tuple[list[dict], dict[str, int]]:
+    """Table of contents entries and the chapter number of each section."""
+    labels = {
+        "intro": _("Problématique et méthode"),
+        "summary": _("Synthèse des expériences"),
+        "map": _("Carte des territoires"),
+        "grid": _("Grille de comparaison"),
+        "fiches": _("Fiches expériences"),
+        "conclusions": _("Conclusions et recommandations"),
+        "annex": _("Annexe : sources"),
+    }
+    entries: list[dict] = []
+    chapters: dict[str, int] = {}
+    for section in sections:
+        key = "fiches" if section.key.startswith("fiche-") else section.key
+        if key in labels and key not in chapters:
+            chapters[key] = len(chapters) + 1
+            entries.append({"anchor": section.key, "label": labels[key], "level": 1, "chapter": chapters[key]})
+        if key == "fiches":
+            item = section.context["item"]
+            entries.append(
+                {"anchor": section.key, "label": item["experience"]["title"], "level": 2, "number": item["number"]}
+            )
+    return entries, chapters
+
+
+def build_report_html(
+    snapshot: dict,
+    *,
+    version: int | None,
+    generated_at=None,
+    generated_by: str = "",
+    on_section: Callable[[int, int], None] | None = None,
+) -> str:
+    """The whole report as one HTML document, rendered in French."""
+    snapshot = json.loads(json.dumps(snapshot))  # sections annotate items: never touch the caller's copy
+    with override("fr"):
+        sections = report_sections(snapshot)
+        toc, chapters = _toc(sections)
+        brand = branding()
+        themes = sorted({t for i in snapshot["items"] for t in i["experience"]["themes"]})
+        base = {
+            "study": snapshot["study"],
+            "items": snapshot["items"],
+            "criteria": snapshot["criteria"],
+            "chapters": chapters,
+            "toc": toc,
+            "brand": brand,
+            "version": version,
+            "generated_at": generated_at or timezone.now(),
+            "generated_by": generated_by,
+            "themes": themes,
+            "excluded": snapshot.get("excluded", 0),
+        }
+        parts = []
+        for index, section in enumerate(sections, start=1):
+            parts.append(render_to_string(section.template, {**base, **section.context, "section_key": section.key}))
+            if on_section:
+                on_section(index, len(sections))
+        return render_to_string("reports/study_report.html", {**base, "body": "".join(parts)})
+
+
+def build_fiche_html(experience: dict, *, show_contacts: bool) -> str:
+    """A one-experience fiche document (from the experience page)."""
+    with override("fr"):
+        context = {
+            "experience": experience,
+            "item": None,
+            "brand": branding(),
+            "generated_at": timezone.now(),
+            "show_contacts": show_contacts,
+            "standalone": True,
+        }
+        return render_to_string("reports/fiche.html", context)
+
+
+def render_fiche_pdf(experience: dict, *, show_contacts: bool) -> RenderedPDF:
+    return render_pdf(build_fiche_html(experience, show_contacts=show_contacts))

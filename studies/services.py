@@ -1,0 +1,421 @@
+"""Every write on studies, their grid and their reports.
+
+Services take keyword-only typed arguments, run in a transaction, call
+`full_clean()` before saving and check that `by` may edit the study (staff,
+or a consultant on the study's team): views, API and commands all call them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from core.pdf import render_pdf
+from core.roles import Role, role_of
+from experiences.models import Experience
+
+from . import reports, selectors
+from .models import Criterion, CriterionValue, ReportJob, ReportVersion, Study, StudyExperience
+
+logger = logging.getLogger(__name__)
+
+# A job whose worker died this many times is given up (a poison document
+# must not loop forever between workers).
+MAX_ATTEMPTS = 5
+PROGRESS_INTERVAL = 0.25  # seconds between two progress writes
+
+
+def _ensure_can_edit(study: Study, by) -> None:
+    if not selectors.study_can_edit(study=study, user=by):
+        raise PermissionDenied(_("Vous ne pouvez pas modifier cette étude."))
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:240] or "etude"
+    slug, n = base, 2
+    while Study.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+# --- Study -------------------------------------------------------------------------------
+
+STUDY_FIELDS = (
+    "title",
+    "client_organisation",
+    "client_territory",
+    "question",
+    "scope",
+    "method",
+    "lead",
+    "deadline",
+    "status",
+    "include_contacts",
+)
+
+
+@transaction.atomic
+def study_create(*, by, title: str, client_organisation, question: str, team: Iterable = (), **fields) -> Study:
+    """Create a study. Only staff open studies."""
+    if role_of(by) != Role.STAFF:
+        raise PermissionDenied(_("Seule l'équipe peut créer une étude."))
+    unknown = set(fields) - set(STUDY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown study fields: {sorted(unknown)}")
+    study = Study(title=title, client_organisation=client_organisation, question=question, **fields)
+    study.slug = _unique_slug(title)
+    if study.lead_id is None:
+        study.lead = by
+    study.full_clean()
+    study.save()
+    study.team.set(list(team))
+    return study
+
+
+@transaction.atomic
+def study_update(*, study: Study, by, team: Iterable | None = None, **fields) -> Study:
+    """Update a study's header fields; `include_contacts` is a staff decision."""
+    _ensure_can_edit(study, by)
+    unknown = set(fields) - set(STUDY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown study fields: {sorted(unknown)}")
+    contacts_changed = "include_contacts" in fields and fields["include_contacts"] != study.include_contacts
+    if contacts_changed and role_of(by) != Role.STAFF:
+        raise PermissionDenied(_("Seule l'équipe peut inclure les contacts dans les rapports."))
+    for name, value in fields.items():
+        setattr(study, name, value)
+    study.full_clean()
+    study.save()
+    if team is not None:
+        study.team.set(list(team))
+    return study
+
+
+@transaction.atomic
+def study_texts_update(
+    *, study: Study, by, conclusions: str | None = None, recommendations: str | None = None
+) -> Study:
+    """Autosave of the conclusions and recommendations."""
+    _ensure_can_edit(study, by)
+    changed = []
+    if conclusions is not None:
+        study.conclusions, changed = conclusions, [*changed, "conclusions"]
+    if recommendations is not None:
+        study.recommendations, changed = recommendations, [*changed, "recommendations"]
+    if changed:
+        study.full_clean()
+        study.save(update_fields=[*changed, "updated_at"])
+    return study
+
+
+# --- Retained experiences -------------------------------------------------------------
+
+
+@transaction.atomic
+def study_add_experiences(*, study: Study, experience_ids: Iterable[int], by) -> list[StudyExperience]:
+    """Add experiences (from search results, a selection or a comparison) at the end of the study.
+
+    Only experiences `by` may read are added; those already there are skipped.
+    """
+    _ensure_can_edit(study, by)
+    Study.objects.select_for_update().filter(pk=study.pk).first()  # serialise positions
+    wanted = list(dict.fromkeys(int(i) for i in experience_ids))
+    visible = set(Experience.objects.visible_to(by).filter(pk__in=wanted).values_list("pk", flat=True))
+    present = set(study.items.values_list("experience_id", flat=True))
+    position = study.items.aggregate(m=Max("position"))["m"] or 0
+    added = []
+    for experience_id in wanted:
+        if experience_id not in visible or experience_id in present:
+            continue
+        position += 1
+        item = StudyExperience(study=study, experience_id=experience_id, position=position)
+        item.full_clean(validate_unique=False)
+        item.save()
+        added.append(item)
+    return added
+
+
+@transaction.atomic
+def study_remove_item(*, item: StudyExperience, by) -> None:
+    _ensure_can_edit(item.study, by)
+    item.delete()
+
+
+@transaction.atomic
+def study_reorder(*, study: Study, item_ids: list[int], by) -> None:
+    """Put the study's experiences in the given order (ids not listed keep their rank, after)."""
+    _ensure_can_edit(study, by)
+    items = list(study.items.select_for_update().order_by("position", "id"))
+    rank = {item_id: i for i, item_id in enumerate(item_ids)}
+    items.sort(key=lambda it: (rank.get(it.pk, len(rank)), it.position, it.pk))
+    for position, item in enumerate(items, start=1):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])
+
+
+def study_move_item(*, item: StudyExperience, direction: int, by) -> None:
+    """Move an experience one place up (-1) or down (+1)."""
+    ids = list(item.study.items.order_by("position", "id").values_list("pk", flat=True))
+    index = ids.index(item.pk)
+    target = index + (1 if direction > 0 else -1)
+    if 0 <= target < len(ids):
+        ids[index], ids[target] = ids[target], ids[index]
+    study_reorder(study=item.study, item_ids=ids, by=by)
+
+
+@transaction.atomic
+def study_item_notes_update(
+    *,
+    item: StudyExperience,
+    by,
+    analysis_note: str | None = None,
+    transferability: str | None = None,
+    client_vigilance: str | None = None,
+) -> StudyExperience:
+    """Autosave of an experience's analysis note, transferable points and client pitfalls."""
+    _ensure_can_edit(item.study, by)
+    changed = []
+    for name, value in (
+        ("analysis_note", analysis_note),
+        ("transferability", transferability),
+        ("client_vigilance", client_vigilance),
+    ):
+        if value is not None:
+            setattr(item, name, value)
+            changed.append(name)
+    if changed:
+        item.full_clean(validate_unique=False)
+        item.save(update_fields=changed)
+    return item
+
+
+# --- Criteria and grid ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def criterion_create(*, study: Study, name: str, description: str = "", by) -> Criterion:
+    _ensure_can_edit(study, by)
+    position = (study.criteria.aggregate(m=Max("position"))["m"] or 0) + 1
+    criterion = Criterion(study=study, name=name.strip(), description=description.strip(), position=position)
+    criterion.full_clean()
+    criterion.save()
+    return criterion
+
+
+@transaction.atomic
+def criterion_update(*, criterion: Criterion, name: str, description: str = "", by) -> Criterion:
+    _ensure_can_edit(criterion.study, by)
+    criterion.name, criterion.description = name.strip(), description.strip()
+    criterion.full_clean()
+    criterion.save()
+    return criterion
+
+
+@transaction.atomic
+def criterion_delete(*, criterion: Criterion, by) -> None:
+    _ensure_can_edit(criterion.study, by)
+    criterion.delete()
+
+
+@transaction.atomic
+def criterion_value_set(*, criterion: Criterion, item: StudyExperience, value: str, by) -> CriterionValue:
+    """Fill one cell of the criteria × experiences grid."""
+    if criterion.study_id != item.study_id:
+        raise ValidationError(_("Ce critère et cette expérience n'appartiennent pas à la même étude."))
+    _ensure_can_edit(criterion.study, by)
+    cell, _created = CriterionValue.objects.get_or_create(criterion=criterion, item=item)
+    cell.value = value
+    cell.full_clean()
+    cell.save(update_fields=["value"])
+    return cell
+
+
+# --- Reports -------------------------------------------------------------------------------
+
+
+def _enqueue_report(job_id: int) -> None:
+    from .tasks import render_study_report
+
+    try:
+        result = render_study_report.apply_async(args=[job_id])
+    except Exception:  # the broker is down, or an eager run failed: the job row must say so
+        logger.exception("Could not run report job %s", job_id)
+        report_job_fail(job_id=job_id, reason=_("La génération n'a pas pu être lancée (file d'attente indisponible)."))
+        return
+    ReportJob.objects.filter(pk=job_id, task_id="").update(task_id=result.id or "")
+
+
+@transaction.atomic
+def report_job_request(*, study: Study, by) -> ReportJob:
+    """Ask for a new report version; the task is enqueued after commit.
+
+    A second click while a job is queued or running returns that job.
+    """
+    _ensure_can_edit(study, by)
+    Study.objects.select_for_update().filter(pk=study.pk).first()
+    active = selectors.report_active_job(study=study)
+    if active is not None:
+        return active
+    job = ReportJob(
+        study=study,
+        requested_by=by,
+        status=ReportJob.Status.QUEUED,
+        total=study.items.count() + 8,
+        message=_("En file d'attente"),
+    )
+    job.full_clean()
+    job.save()
+    transaction.on_commit(lambda: _enqueue_report(job.pk))
+    return job
+
+
+def report_job_fail(*, job_id: int, reason: str) -> bool:
+    """Mark a job failed with a readable reason (never a job that is already done)."""
+    updated = ReportJob.objects.filter(
+        pk=job_id, status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING]
+    ).update(
+        status=ReportJob.Status.FAILED,
+        error=reason[:2000],
+        message=_("Échec"),
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
+    return bool(updated)
+
+
+class _Progress:
+    """Writes "n / N" to the job row, at most every PROGRESS_INTERVAL seconds."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.last = 0.0
+        self.total = 0
+
+    def set(self, progress: int, total: int, message: str, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < PROGRESS_INTERVAL:
+            return
+        self.last = now
+        self.total = total
+        ReportJob.objects.filter(pk=self.job_id).update(
+            progress=min(progress, total), total=total, message=message[:200], updated_at=timezone.now()
+        )
+
+
+def _claim(job_id: int, task_id: str) -> ReportJob | None:
+    """Mark the job running for this delivery, or return None when there is nothing to do."""
+    with transaction.atomic():
+        job = (
+            ReportJob.objects.select_for_update(of=("self",))
+            .filter(pk=job_id)
+            .select_related("study", "requested_by")
+            .first()
+        )
+        if job is None or job.status in (ReportJob.Status.DONE, ReportJob.Status.FAILED):
+            return None
+        if job.attempts >= MAX_ATTEMPTS:
+            job.status = ReportJob.Status.FAILED
+            job.error = _("Le rendu a été interrompu %(n)s fois ; abandon.") % {"n": job.attempts}
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "error", "finished_at", "updated_at"])
+            return None
+        job.status = ReportJob.Status.RUNNING
+        job.attempts += 1
+        job.started_at = job.started_at or timezone.now()
+        job.task_id = task_id or job.task_id
+        job.progress = 0
+        job.message = _("Chargement des données")
+        job.save(update_fields=["status", "attempts", "started_at", "task_id", "progress", "message", "updated_at"])
+        return job
+
+
+def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
+    """Render a report job into a new immutable version; returns the version id.
+
+    Idempotent: a job delivered twice (or redelivered after its worker died)
+    yields one version. The PDF is rendered outside any transaction; the
+    version number is taken under a lock on the study when saving.
+    """
+    job = _claim(job_id, task_id)
+    if job is None:
+        existing = ReportVersion.objects.filter(job_id=job_id).values_list("pk", flat=True).first()
+        return existing
+    study = job.study
+    progress = _Progress(job.pk)
+    author = str(job.requested_by) if job.requested_by else ""
+    snapshot = selectors.report_snapshot(study_id=study.pk, viewer=job.requested_by)
+    for _attempt in range(3):
+        number = selectors.next_version_number(study=study)
+        generated_at = timezone.now()
+        sections = reports.section_count(snapshot)
+        total = sections + 2
+
+        def on_section(n: int, count: int, total=total) -> None:
+            progress.set(n, total, _("Rendu des sections : %(n)s / %(count)s") % {"n": n, "count": count})
+
+        def on_step(step: str, total=total, sections=sections) -> None:
+            if step == "layout":
+                progress.set(sections, total, _("Mise en page"), force=True)
+            else:
+                progress.set(sections + 1, total, _("Écriture du PDF"), force=True)
+
+        html = reports.build_report_html(
+            snapshot, version=number, generated_at=generated_at, generated_by=author, on_section=on_section
+        )
+        pdf = render_pdf(html, on_step=on_step)
+        version_id = _save_version(job_id=job.pk, study_id=study.pk, number=number, pdf=pdf, snapshot=snapshot)
+        if version_id is not None:
+            return version_id
+        if (
+            ReportVersion.objects.filter(job_id=job.pk).exists()
+            or not ReportJob.objects.filter(pk=job.pk, status=ReportJob.Status.RUNNING).exists()
+        ):
+            return ReportVersion.objects.filter(job_id=job.pk).values_list("pk", flat=True).first()
+        # Another job took this number meanwhile: render again with the next one.
+    raise RuntimeError("Could not reserve a version number")
+
+
+@transaction.atomic
+def _save_version(*, job_id: int, study_id: int, number: int, pdf, snapshot: dict) -> int | None:
+    job = ReportJob.objects.select_for_update().get(pk=job_id)
+    if job.status != ReportJob.Status.RUNNING or ReportVersion.objects.filter(job_id=job_id).exists():
+        return None  # a duplicate delivery already saved it (or the job was given up)
+    study = Study.objects.select_for_update().get(pk=study_id)
+    if selectors.next_version_number(study=study) != number:
+        return None
+    version = ReportVersion(
+        study=study,
+        job=job,
+        number=number,
+        checksum=hashlib.sha256(pdf.content).hexdigest(),
+        pages=pdf.pages,
+        size=len(pdf.content),
+        generated_by=job.requested_by,
+        snapshot=snapshot,
+    )
+    filename = f"{slugify(study.title)[:80] or 'rapport'}-v{number}.pdf"
+    version.file.save(filename, ContentFile(pdf.content), save=False)
+    try:
+        version.full_clean()
+        version.save()
+    except Exception:
+        version.file.delete(save=False)
+        raise
+    job.status = ReportJob.Status.DONE
+    job.progress = job.total = max(job.total, 1)
+    job.message = _("Terminé")
+    job.error = ""
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "progress", "total", "message", "error", "finished_at", "updated_at"])
+    return version.pk

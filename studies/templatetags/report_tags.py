@@ -1,0 +1,136 @@
+"""French typography and formatting for PDF reports (values come from a snapshot: ISO strings)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from django import template
+from django.utils.dateformat import format as date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+NNBSP = "\u202f"  # espace fine insécable: before ; : ! ? », after «, in numbers
+NBSP = "\u00a0"
+
+_SPACE_BEFORE = re.compile(r"[ \u00a0]*([;!?»])")
+_COLON = re.compile(r"(?<=\S)[ \u00a0]+:(?=\s|$)")
+_AFTER_GUILLEMET = re.compile(r"«[ \u00a0]*")
+_DOUBLE_QUOTES = re.compile(r'"([^"\n]+)"')
+_UNIT = re.compile(r"(\d)[ ](€|%|km²|km|hab\.|m²|ha)(?=\W|$)")
+_BULLET = re.compile(r"^\s*(?:[-–•*]|\d+[.)])\s+")
+
+
+@register.filter
+def typo(value) -> str:
+    """Apply French typography to plain text (the result is escaped later)."""
+    if not value:
+        return ""
+    text = str(value).replace("...", "…").replace("'", "’")
+    text = _DOUBLE_QUOTES.sub(r"«\1»", text)
+    text = _AFTER_GUILLEMET.sub("«" + NNBSP, text)
+    text = _SPACE_BEFORE.sub(lambda m: NNBSP + m.group(1), text)
+    text = _COLON.sub(NBSP + ":", text)
+    text = _UNIT.sub(lambda m: m.group(1) + NBSP + m.group(2), text)
+    # A URL is not prose: undo the spaces the rules above may have put in it.
+    return re.sub(r"(https?)[\u202f\u00a0]?:(//\S+)", r"\1:\2", text)
+
+
+@register.filter
+def rich(value) -> SafeString:
+    """Plain text → escaped HTML paragraphs; lines starting with "- " or "1." become lists."""
+    if not value:
+        return mark_safe("")
+    blocks = re.split(r"\n\s*\n", str(value).replace("\r\n", "\n").strip())
+    html: list[str] = []
+    for block in blocks:
+        lines = [line for line in block.split("\n") if line.strip()]
+        if lines and all(_BULLET.match(line) for line in lines):
+            ordered = all(re.match(r"^\s*\d+[.)]", line) for line in lines)
+            tag = "ol" if ordered else "ul"
+            items = "".join(f"<li>{escape(typo(_BULLET.sub('', line)))}</li>" for line in lines)
+            html.append(f"<{tag}>{items}</{tag}>")
+        else:
+            html.append("<p>" + "<br>".join(escape(typo(line.strip())) for line in lines) + "</p>")
+    return mark_safe("".join(html))  # every piece is escaped above
+
+
+def _group(digits: str) -> str:
+    out = []
+    while len(digits) > 3:
+        out.insert(0, digits[-3:])
+        digits = digits[:-3]
+    out.insert(0, digits)
+    return NNBSP.join(out)
+
+
+@register.filter
+def number(value) -> str:
+    """12345 → "12 345" (thin no-break space, as the Imprimerie nationale does)."""
+    if value in (None, ""):
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    sign = "−" if amount < 0 else ""
+    integer, _sep, fraction = f"{abs(amount):f}".partition(".")
+    fraction = fraction.rstrip("0")
+    return sign + _group(integer) + ("," + fraction[:2] if fraction else "")
+
+
+@register.filter
+def money(value, currency: str = "EUR") -> str:
+    if value in (None, ""):
+        return ""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal(1))
+    except InvalidOperation:
+        return str(value)
+    symbol = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}.get(currency or "EUR", currency)
+    return number(amount) + NBSP + symbol
+
+
+def _date(value) -> datetime.date | None:
+    if not value:
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+@register.filter
+def date_fr(value, fmt: str = "j F Y") -> str:
+    day = _date(value)
+    return date_format(day, fmt) if day else ""
+
+
+@register.filter
+def period(experience: dict) -> str:
+    start, end = _date(experience.get("period_start")), _date(experience.get("period_end"))
+    if start and end:
+        return str(start.year) if start.year == end.year else f"{start.year}{NBSP}–{NBSP}{end.year}"
+    if start:
+        return _("depuis %(year)s") % {"year": start.year}
+    if end:
+        return _("jusqu’en %(year)s") % {"year": end.year}
+    return ""
+
+
+@register.filter
+def two_digits(value) -> str:
+    return f"{int(value):02d}"
+
+
+@register.filter
+def get(mapping, key):
+    if not mapping:
+        return ""
+    return mapping.get(str(key), "")

@@ -1,0 +1,303 @@
+"""Forgiving French full-text search, facets, visibility and suggestions (experiences.selectors.experience_search)."""
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.http import QueryDict
+
+from experiences.models import Experience
+from experiences.search import rebuild_search_terms, refresh_search_fields
+from experiences.selectors import experience_search
+from tests.experiences.search_helpers import fiche, make_geo, theme_tree
+from tests.factories import ExperienceFactory, OrganisationFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def search(viewer, query: str = "", **kwargs):
+    return experience_search(viewer=viewer, params=QueryDict(query), **kwargs)
+
+
+def titles(result) -> list[str]:
+    return [e.title for e in result.experiences]
+
+
+def facet(result, name: str) -> dict[str, tuple[int, bool]]:
+    found = next(f for f in result.facets if f.name == name)
+    return {v.value: (v.count, v.selected) for v in found.values}
+
+
+# --- Forgiving search -------------------------------------------------------
+
+
+def test_plural_query_finds_singular_word_by_stemming(visitor):
+    fiche(title="Une ancienne gare devient un lieu de vie")
+    fiche(title="Un budget participatif")
+    assert titles(search(visitor, "q=gares")) == ["Une ancienne gare devient un lieu de vie"]
+
+
+def test_query_without_accents_finds_accented_words(visitor):
+    fiche(title="Former les agents au numérique")
+    assert titles(search(visitor, "q=numerique")) == ["Former les agents au numérique"]
+
+
+def test_accented_query_finds_text_typed_without_accents(visitor):
+    fiche(title="Plan de sobriete energetique")
+    assert titles(search(visitor, "q=sobriété énergétique")) == ["Plan de sobriete energetique"]
+
+
+@pytest.mark.parametrize("query", ["tiers lieux", "tiers-lieux", "tiers-lieu", "Tiers Lieu"])
+def test_hyphenated_and_plural_forms_meet(visitor, query):
+    fiche(title="Ouvrir un tiers-lieu au village")
+    fiche(title="Des tiers lieux en réseau")
+    fiche(title="Un lieu de vie sans tiers", summary="Rien à voir.")  # both words, not together
+    found = set(titles(search(visitor, urlencode({"q": query}))))
+    assert {"Ouvrir un tiers-lieu au village", "Des tiers lieux en réseau"} <= found
+
+
+def test_hyphenated_query_is_a_phrase(visitor):
+    fiche(title="Ouvrir un tiers-lieu au village")
+    fiche(title="Un lieu de vie sans tiers", summary="Rien à voir.")
+    assert titles(search(visitor, "q=tiers-lieux")) == ["Ouvrir un tiers-lieu au village"]
+
+
+def test_stop_words_do_not_match_every_document(visitor):
+    fiche(title="Végétaliser la cour de l'école", summary="Une cour d'école plus fraîche.")
+    fiche(title="À la découverte du budget", summary="Été comme hiver, à la mairie.")
+    fiche(title="Été culturel", summary="Des concerts à la plage.")
+    assert titles(search(visitor, "q=à l'école")) == ["Végétaliser la cour de l'école"]
+
+
+def test_query_of_stop_words_only_matches_nothing(visitor):
+    fiche(title="À la découverte du budget", summary="Été comme hiver, à la mairie.")
+    result = search(visitor, "q=à la")
+    assert result.total == 0
+
+
+def test_typo_gets_did_you_mean_suggestion(visitor):
+    fiche(title="Concertation sur le plan local d'urbanisme")
+    rebuild_search_terms()
+    result = search(visitor, "q=concertaton")
+    assert result.total == 0
+    assert result.suggestion == "concertation"
+    assert "q=concertation" in result.suggestion_query
+
+
+def test_title_weighs_more_than_summary_and_body(visitor):
+    fiche(title="Rapport annuel", summary="Rien.", results="La médiathèque a doublé sa fréquentation.")
+    fiche(title="Rapport", summary="Une médiathèque ouverte le dimanche.")
+    fiche(title="Une médiathèque tiers-lieu", summary="Rien.")
+    assert titles(search(visitor, "q=médiathèque")) == [
+        "Une médiathèque tiers-lieu",
+        "Rapport",
+        "Rapport annuel",
+    ]
+
+
+def test_theme_synonyms_and_tags_are_searchable(visitor):
+    _innovation, tiers, _democratie, _concertation = theme_tree()
+    fiche(title="Un lieu partagé", themes=[tiers])
+    fiche(title="Un atelier", tags=[TagFactory(name="réparation de vélos", slug="reparation-velos")])
+    fiche(title="Autre chose")
+    assert titles(search(visitor, "q=coworking")) == ["Un lieu partagé"]
+    assert titles(search(visitor, "q=innovation locale")) == ["Un lieu partagé"]  # ancestor theme synonym
+    assert titles(search(visitor, "q=velo")) == ["Un atelier"]
+
+
+def test_snippets_highlight_matches_and_escape_everything_else(visitor):
+    fiche(title="Une gare <b>rénovée</b>", summary="Une <em>gare</em> d'arrivée <script>alert(1)</script> du village.")
+    hit = search(visitor, "q=gare").experiences[0]
+    assert "<mark>gare</mark>" in hit.snippet
+    assert "d&#x27;arrivée" in hit.snippet
+    assert "<" not in re.sub(r"</?mark>", "", str(hit.snippet))
+    assert "<mark>gare</mark>" in hit.title_html
+    assert "<" not in re.sub(r"</?mark>", "", str(hit.title_html))
+
+
+# --- Facets --------------------------------------------------------------------
+
+
+@pytest.fixture
+def geo():
+    return make_geo()
+
+
+def test_values_of_one_facet_combine_with_or_and_facets_with_and(visitor, geo):
+    _i, tiers, _d, concertation = theme_tree()
+    fiche(title="Rhône tiers-lieu", lead_territory=geo.chabaniere, themes=[tiers])
+    fiche(title="Isère tiers-lieu", lead_territory=geo.neighbour, themes=[tiers])
+    fiche(title="Hérault tiers-lieu", lead_territory=geo.village, themes=[tiers])
+    fiche(title="Rhône concertation", lead_territory=geo.lyon, themes=[concertation])
+    result = search(visitor, "department=departement-rhone&department=departement-isere&theme=tiers-lieux")
+    assert sorted(titles(result)) == ["Isère tiers-lieu", "Rhône tiers-lieu"]
+
+
+def test_facet_counts_are_disjunctive(visitor, geo):
+    _i, tiers, _d, concertation = theme_tree()
+    fiche(title="a", lead_territory=geo.chabaniere, themes=[tiers])
+    fiche(title="b", lead_territory=geo.neighbour, themes=[tiers])
+    fiche(title="c", lead_territory=geo.village, themes=[tiers])
+    fiche(title="d", lead_territory=geo.lyon, themes=[concertation])
+    result = search(visitor, "department=departement-rhone&theme=tiers-lieux")
+    assert result.total == 1
+    # The département facet ignores its own selection but applies the theme filter.
+    assert facet(result, "department") == {
+        "departement-rhone": (1, True),
+        "departement-isere": (1, False),
+        "departement-herault": (1, False),
+    }
+    # The theme facet ignores the theme selection but applies the département filter.
+    themes = facet(result, "theme")
+    assert themes["tiers-lieux"] == (1, True)
+    assert themes["concertation"] == (1, False)
+    # Other facets apply every filter.
+    assert facet(result, "territory_kind") == {"commune": (1, False)}
+
+
+def test_theme_facet_is_hierarchical(visitor, geo):
+    innovation, tiers, _d, _c = theme_tree()
+    fiche(title="a", themes=[tiers])
+    fiche(title="b", themes=[innovation])
+    result = search(visitor, "")
+    values = next(f for f in result.facets if f.name == "theme").values
+    assert [(v.value, v.count, v.depth) for v in values] == [("innovation-territoriale", 2, 0), ("tiers-lieux", 1, 1)]
+    assert sorted(titles(search(visitor, "theme=innovation-territoriale"))) == ["a", "b"]
+
+
+def test_selected_values_stay_visible_at_zero(visitor, geo):
+    fiche(title="gare", lead_territory=geo.chabaniere)
+    result = search(visitor, "q=gare&department=departement-herault&population=gt500k")
+    assert result.total == 0
+    assert facet(result, "department")["departement-herault"] == (0, True)
+    assert facet(result, "population")["gt500k"] == (0, True)
+
+
+def test_selected_sub_theme_at_zero_keeps_its_place_in_the_tree(visitor, geo):
+    theme_tree()
+    fiche(title="gare")
+    result = search(visitor, "q=gare&theme=concertation")
+    values = next(f for f in result.facets if f.name == "theme").values
+    assert [(v.value, v.count, v.selected, v.depth) for v in values] == [
+        ("democratie-locale", 0, False, 0),
+        ("concertation", 0, True, 1),
+    ]
+
+
+def test_population_density_epci_year_budget_and_actor_facets(visitor, geo):
+    org = OrganisationFactory(kind="association")
+    e = fiche(title="x", lead_territory=geo.chabaniere, budget_amount=45_000)
+    e.actor_links.create(organisation=org, role="partner")
+    refresh_search_fields([e.pk])
+    result = search(visitor, "")
+    assert facet(result, "population") == {"2k-5k": (1, False)}
+    assert facet(result, "density") == {"rural": (1, False)}
+    assert facet(result, "epci_type") == {"CC": (1, False)}
+    assert facet(result, "year") == {"2020": (1, False)}
+    assert facet(result, "budget") == {"10k-50k": (1, False)}
+    assert facet(result, "organisation_kind") == {"association": (1, False)}
+    assert facet(result, "region") == {"region-ara": (1, False)}
+    assert facet(result, "country") == {"FR": (1, False)}
+
+
+# --- Visibility in results, counts, tags and suggestions ----------------------
+
+
+def test_confidential_and_draft_fiches_never_show_in_anonymous_counts(visitor, member, consultant, org_a):
+    secret = TagFactory(name="canari-secret", slug="canari-secret")
+    fiche(title="public gare", tags=[TagFactory(name="ouvert", slug="ouvert")])
+    fiche(title="secret gare", visibility="confidential", client_organisation=org_a, tags=[secret])
+    fiche(title="brouillon gare", status="draft", published_at=None, tags=[secret])
+    for query in ("", "q=gare"):
+        anonymous = search(visitor, query)
+        assert anonymous.total == 1
+        assert "canari-secret" not in facet(anonymous, "tag")
+        assert sum(c for c, _s in facet(anonymous, "project_status").values()) == 1
+    assert search(member, "q=gare").total == 2  # the client's member sees the confidential fiche
+    assert facet(search(member, "q=gare"), "tag")["canari-secret"] == (1, False)
+    assert search(consultant, "q=gare").total == 2  # drafts, but not another client's confidential fiche
+
+
+def test_invisible_tag_is_refused_as_a_filter_and_never_labelled(visitor, org_a):
+    secret = TagFactory(name="canari-secret", slug="canari-secret")
+    fiche(title="secret", visibility="confidential", client_organisation=org_a, tags=[secret])
+    result = search(visitor, "tag=canari-secret")
+    assert not result.valid
+    assert "canari-secret" not in str([c.value_label for c in result.chips])
+
+
+def test_suggestions_never_come_from_fiches_the_reader_cannot_see(visitor, member, org_a):
+    fiche(title="Expérimentation de xylophonothèque", visibility="confidential", client_organisation=org_a)
+    fiche(title="Publique")
+    rebuild_search_terms()
+    assert search(visitor, "q=xylophonotheque").suggestion is None
+    assert search(visitor, "q=xylophonothek").suggestion is None
+    assert search(member, "q=xylophonothek").suggestion is None  # the vocabulary holds public words only
+
+
+def test_landing_counts_are_cached_per_visibility_class(visitor, member, org_a):
+    fiche(title="public")
+    fiche(title="members", visibility="members")
+    assert search(visitor).total == 1
+    assert search(member).total == 2
+    assert search(visitor).total == 1  # served from the visitor's cache entry, not the member's
+
+
+def test_landing_cache_is_invalidated_when_content_changes(visitor):
+    fiche(title="one")
+    assert search(visitor).total == 1
+    fiche(title="two")
+    assert search(visitor).total == 2
+    Experience.objects.filter(title="two").update(status="draft", published_at=None)  # a raw write path
+    assert search(visitor).total == 1
+
+
+def test_landing_without_filters_runs_a_handful_of_queries(visitor, django_assert_max_num_queries):
+    for n in range(3):
+        fiche(title=f"fiche {n}", tags=[TagFactory()])
+    search(visitor)  # fill the cache
+    # generation, page ids, fiches with their themes and tags (labelled facets come from the cache)
+    with django_assert_max_num_queries(3):
+        result = search(visitor)
+        assert all(e.tag_names for e in result.experiences)
+    assert result.total == 3
+
+
+def test_search_with_text_and_facets_runs_a_handful_of_queries(visitor, django_assert_max_num_queries):
+    _i, tiers, _d, _c = theme_tree()
+    for n in range(5):
+        fiche(title=f"gare {n}", themes=[tiers], tags=[TagFactory()])
+    with django_assert_max_num_queries(9):
+        result = search(visitor, "q=gare&theme=tiers-lieux&tag=mot-cle-0&population=2k-5k")
+        assert all(e.tag_names and e.theme_labels for e in result.experiences)
+
+
+def test_filterset_queryset_and_search_agree(visitor, geo):
+    from experiences.filtersets import ExperienceFilterSet
+
+    _i, tiers, _d, concertation = theme_tree()
+    fiche(title="gare a", lead_territory=geo.chabaniere, themes=[tiers])
+    fiche(title="gare b", lead_territory=geo.neighbour, themes=[concertation])
+    fiche(title="gare c", lead_territory=geo.lyon, themes=[tiers])
+    params = QueryDict("q=gare&theme=tiers-lieux&density=rural&region=region-ara")
+    filterset = ExperienceFilterSet(params, queryset=Experience.objects.visible_to(visitor))
+    assert set(filterset.qs.values_list("title", flat=True)) == set(titles(search(visitor, params.urlencode())))
+    assert set(titles(search(visitor, params.urlencode()))) == {"gare a"}
+
+
+def test_refresh_follows_theme_changes_and_skips_unchanged_rows(visitor):
+    _i, tiers, _d, concertation = theme_tree()
+    e = fiche(title="x", themes=[tiers])
+    assert refresh_search_fields([e.pk]) == 0
+    e.themes.set([concertation])
+    assert refresh_search_fields([e.pk]) == 1
+    e.refresh_from_db()
+    assert set(e.search_theme_ids) == {concertation.pk, concertation.parent_id}
+    assert "Concertation" in e.search_keywords
+
+
+def test_invalid_parameters_are_reported_not_crashing(visitor):
+    ExperienceFactory()
+    result = search(visitor, "population=huge&year=abc")
+    assert not result.valid
+    assert set(result.errors) == {"population", "year"}

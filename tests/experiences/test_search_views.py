@@ -1,0 +1,164 @@
+"""The search page and the API give the same results; htmx partials; query counts pinned; OpenAPI."""
+
+import pytest
+from django.urls import reverse
+
+from tests.experiences.search_helpers import fiche, make_geo, theme_tree
+from tests.factories import TagFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/experiences/"
+API = "/api/v1/experiences/"
+
+
+@pytest.fixture
+def corpus():
+    geo = make_geo()
+    _i, tiers, _d, concertation = theme_tree()
+    made = []
+    for n, territory in enumerate([geo.chabaniere, geo.mornant, geo.lyon, geo.village, geo.neighbour, geo.cc_vallons]):
+        made.append(
+            fiche(
+                title=f"Une ancienne gare n°{n}",
+                summary="Reconversion d'une gare en tiers-lieu.",
+                lead_territory=territory,
+                themes=[tiers if n % 2 else concertation],
+                tags=[TagFactory()],
+            )
+        )
+    return geo, made
+
+
+QUERIES = [
+    "q=gares",
+    "q=gares&theme=tiers-lieux",
+    "q=gare&ref=chabaniere&sort=comparability",
+    "department=departement-rhone&density=rural",
+    "",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_html_page_and_api_return_the_same_results(client, corpus, query):
+    page = client.get(f"{LIST}?{query}")
+    api = client.get(f"{API}?{query}").json()
+    assert page.status_code == 200
+    html_slugs = [e.slug for e in page.context["result"].experiences]
+    assert html_slugs == [r["slug"] for r in api["results"]]
+    assert page.context["result"].total == api["total"]
+    html_facets = {f.name: [(v.value, v.count) for v in f.values] for f in page.context["result"].facets}
+    api_facets = {name: [(v["value"], v["count"]) for v in values] for name, values in api["facets"].items()}
+    assert html_facets == api_facets
+
+
+def test_api_response_has_results_total_and_facets(client, corpus):
+    data = client.get(f"{API}?q=gare&theme=tiers-lieux").json()
+    assert data["total"] == 3
+    theme = {v["value"]: v for v in data["facets"]["theme"]}
+    assert theme["tiers-lieux"] == {
+        "value": "tiers-lieux",
+        "label": "Tiers-lieux",
+        "count": 3,
+        "selected": True,
+        "depth": 1,
+    }
+    assert theme["concertation"]["count"] == 3 and not theme["concertation"]["selected"]
+    hit = data["results"][0]
+    assert "<mark>" in hit["snippet_html"]
+    assert {"slug", "title", "lead_territory", "themes", "tags", "score"} <= set(hit)
+
+
+def test_api_gives_comparability_reasons(client, corpus):
+    data = client.get(f"{API}?ref=chabaniere").json()
+    assert data["reference"]["slug"] == "chabaniere"
+    assert data["sort"] == "comparability"
+    assert data["results"][0]["comparability_reason"].startswith("commune de")
+
+
+def test_api_rejects_invalid_filters(client, corpus):
+    response = client.get(f"{API}?population=huge")
+    assert response.status_code == 400
+    assert "population" in response.json()
+
+
+def test_api_search_query_count_is_pinned(client, corpus, django_assert_max_num_queries):
+    client.get(f"{API}?q=gare")  # warm the per-process caches (content types, etc.)
+    # Validation (theme, département, ref), reference profile, SET + the search statement (+ 2 savepoints
+    # in tests), the page with headlines, themes and tags, facet labels (themes, territories, tags),
+    # the "did you mean" lookup (fewer than 5 results).
+    with django_assert_max_num_queries(13):
+        response = client.get(f"{API}?q=gare&theme=tiers-lieux&department=departement-rhone&ref=chabaniere")
+    assert response.status_code == 200
+
+
+def test_search_page_query_count_is_pinned(client, corpus, django_assert_max_num_queries):
+    client.get(LIST)
+    with django_assert_max_num_queries(13):
+        response = client.get(f"{LIST}?q=gare&theme=tiers-lieux&department=departement-rhone&ref=chabaniere")
+    assert response.status_code == 200
+
+
+def test_htmx_request_gets_only_the_search_region(client, corpus):
+    full = client.get(f"{LIST}?q=gare").content.decode()
+    partial = client.get(f"{LIST}?q=gare", headers={"HX-Request": "true"})
+    body = partial.content.decode()
+    assert "<html" in full and "<html" not in body
+    assert body.lstrip().startswith('<div id="search-page"')
+    assert "HX-Request" in partial["Vary"]
+
+
+def test_page_works_without_javascript(client, corpus):
+    body = client.get(f"{LIST}?q=gares&theme=tiers-lieux&ref_q=chabaniere").content.decode()
+    assert 'method="get"' in body and 'action="/experiences/"' in body
+    assert "<noscript>" in body  # the apply button of the facet panel
+    assert 'value="tiers-lieux" id="f-theme-2" checked' in body or 'value="tiers-lieux"' in body
+    assert "Chabanière" in body  # the typed name was resolved
+    assert "Tiers-lieux" in body and "<mark>" in body
+
+
+def test_page_shows_chips_suggestion_and_pagination(client, corpus):
+    for n in range(25):
+        fiche(title=f"Concertation publique {n}")
+    from experiences.search import rebuild_search_terms
+
+    rebuild_search_terms()
+    body = client.get(f"{LIST}?q=concertaton").content.decode()
+    assert "Vouliez-vous dire" in body and "concertation" in body
+    body = client.get(f"{LIST}?q=concertation").content.decode()
+    assert "retirer ce filtre" in body
+    assert 'rel="next"' in body
+
+
+def test_rescue_is_offered_on_the_page(client, corpus):
+    body = client.get(f"{LIST}?q=gare&ref=departement-isere&comparable=1").content.decode()
+    assert "Aucune expérience dans des territoires aussi comparables" in body
+
+
+def test_member_can_remember_their_reference_territory(client, member, corpus):
+    client.force_login(member)
+    response = client.post(reverse("experiences:reference_remember"), {"ref": "chabaniere", "next": "/experiences/"})
+    assert response.status_code == 302 and response["Location"] == "/experiences/"
+    member.refresh_from_db()
+    assert member.reference_territory.slug == "chabaniere"
+    assert client.get(LIST).context["result"].reference.territory.slug == "chabaniere"
+
+
+def test_remembering_a_reference_needs_an_account(client, corpus):
+    response = client.post(reverse("experiences:reference_remember"), {"ref": "chabaniere"})
+    assert response.status_code == 302 and "next=/experiences/ma-collectivite/" in response["Location"]
+
+
+def test_fiche_shows_similar_experiences(client, corpus):
+    _geo, made = corpus
+    body = client.get(made[1].get_absolute_url()).content.decode()
+    assert "Expériences similaires" in body
+    assert made[3].title in body
+
+
+def test_openapi_schema_documents_search_facets_and_autocomplete(client, staff):
+    client.force_login(staff)
+    schema = client.get("/api/v1/schema/", headers={"Accept": "application/json"})
+    text = schema.content.decode()
+    assert "ExperienceSearch" in text and "facets" in text and "FacetValue" in text
+    assert "Autocomplétion" in text

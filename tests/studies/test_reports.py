@@ -1,0 +1,65 @@
+"""Report document: French typography, map, sections and table of contents."""
+
+import pytest
+
+from studies import reports, selectors
+from studies.templatetags.report_tags import money, number, period, rich, typo
+from tests.factories import ExperienceFactory, StudyFactory, TerritoryFactory
+
+NNBSP, NBSP = "\u202f", "\u00a0"
+
+
+def test_typo_applies_french_spacing_and_apostrophes():
+    assert typo('Pourquoi ? Parce que : "oui" ; l\'an...') == (
+        f"Pourquoi{NNBSP}? Parce que{NBSP}: «{NNBSP}oui{NNBSP}»{NNBSP}; l’an…"
+    )
+    assert typo("voir https://example.org/a:b") == "voir https://example.org/a:b"
+
+
+def test_numbers_and_money_use_thin_spaces():
+    assert number(1234567) == f"1{NNBSP}234{NNBSP}567"
+    assert money("620000.00") == f"620{NNBSP}000{NBSP}€"
+    assert period({"period_start": "2019-03-01", "period_end": "2023-06-30"}) == f"2019{NBSP}–{NBSP}2023"
+    assert period({"period_start": "2021-01-01", "period_end": None}) == "depuis 2021"
+
+
+def test_rich_escapes_html_and_turns_dashes_into_lists():
+    html = rich("Intro <b>x</b>\n\n- un\n- deux")
+    assert "&lt;b&gt;" in html and "<ul><li>un</li><li>deux</li></ul>" in html
+
+
+def test_map_outlines_every_mainland_department_and_marks_the_right_ones():
+    geometry = reports.france_departments()
+    assert len(geometry["departments"]) == 96
+    items = [
+        {"number": 1, "experience": {"departments": ["23"], "territory": {"label": "Felletin", "country": "FR"}}},
+        {"number": 2, "experience": {"departments": [], "territory": {"label": "Kampti", "country": "BF"}}},
+    ]
+    context = reports.map_context(items)
+    assert [d["code"] for d in context["legend"]] == ["23"]
+    assert context["elsewhere"] == [{"number": 2, "label": "Kampti", "country": "BF"}]
+
+
+@pytest.mark.django_db
+def test_snapshot_finds_the_department_of_a_commune(staff):
+    department = TerritoryFactory(kind="department", code="23", name="Creuse", slug="creuse")
+    commune = TerritoryFactory(code="23079", name="Felletin", slug="felletin", parent=department)
+    study = StudyFactory()
+    study.items.create(experience=ExperienceFactory(lead_territory=commune), position=1)
+    snapshot = selectors.report_snapshot(study_id=study.pk, viewer=staff)
+    assert snapshot["items"][0]["experience"]["departments"] == ["23"]
+
+
+@pytest.mark.django_db
+def test_report_html_has_every_section_and_a_toc_entry_per_experience(staff):
+    study = StudyFactory(title="Étude")
+    for position in (1, 2):
+        study.items.create(experience=ExperienceFactory(title=f"Expérience {position}"), position=position)
+    study.criteria.create(name="Budget")
+    snapshot = selectors.report_snapshot(study_id=study.pk, viewer=staff)
+    seen = []
+    html = reports.build_report_html(snapshot, version=3, on_section=lambda n, total: seen.append((n, total)))
+    assert seen[-1] == (9, 9) == (len(seen), reports.section_count(snapshot))
+    for anchor in ("intro", "summary", "map", "grid", "fiche-1", "fiche-2", "conclusions"):
+        assert f'href="#{anchor}"' in html and f'id="{anchor}"' in html
+    assert '<html lang="fr">' in html and "v3" in html

@@ -1,0 +1,301 @@
+"""Report jobs through a real Redis and a real Celery worker subprocess.
+
+The worker runs `celery -A tests.studies.celery_app worker` (the project's app
+plus two title-triggered faults, see that module) on Redis database 5, against
+the pytest test database; tests are `transaction=True` so it sees their rows.
+Short time limits come through the environment: soft 6 s, hard 8 s,
+visibility timeout 10 s.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+from django.test import Client
+
+from core.roles import Role
+from studies import services
+from studies.models import ReportJob, ReportVersion
+from tests.factories import CriterionFactory, ExperienceFactory, StudyFactory, UserFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+BROKER = "redis://127.0.0.1:6379/5"
+SOFT, HARD, VISIBILITY = 6, 8, 10
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Worker:
+    """A `celery worker` subprocess we can start, kill -9 and restart."""
+
+    def __init__(self, env: dict, log: Path):
+        self.env, self.log, self.proc = env, log, None
+
+    def start(self, timeout: float = 45) -> None:
+        self.log.write_text("")
+        handle = self.log.open("a")
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tests.studies.celery_app",
+                "worker",
+                "-Q",
+                "reports",
+                "--concurrency=1",
+                "--pool=prefork",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "info",
+                "-n",
+                f"studies-test-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if " ready." in self.log.read_text():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise RuntimeError(f"worker did not start:\n{self.log.read_text()[-3000:]}")
+
+    def child_pids(self) -> list[int]:
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+    def kill_child(self) -> None:
+        for pid in self.child_pids():
+            os.kill(pid, signal.SIGKILL)
+
+    def kill_all(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def media_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker, media_dir, tmp_path_factory):
+    redis.Redis.from_url(BROKER).flushdb()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmark_portal.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "CELERY_BROKER_URL": BROKER,
+        "CELERY_RESULT_BACKEND": BROKER,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_TASK_SOFT_TIME_LIMIT": str(SOFT),
+        "CELERY_TASK_TIME_LIMIT": str(HARD),
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY),
+        "DJANGO_MEDIA_ROOT": str(media_dir),
+        "DJANGO_PRIVATE_MEDIA_ROOT": str(media_dir / "private"),
+    }
+    w = Worker(env, Path(os.environ.get("PERISCOPE_WORKER_LOG", tmp_path_factory.mktemp("worker") / "worker.log")))
+    w.start()
+    yield w
+    w.stop()
+    redis.Redis.from_url(BROKER).flushdb()
+
+
+@pytest.fixture
+def broker(worker, settings, media_dir):
+    """Point this process's Celery app at the test broker (it runs eagerly otherwise)."""
+    from benchmark_portal.celery import app
+    from studies.tasks import render_study_report
+
+    settings.MEDIA_ROOT = media_dir
+    settings.PRIVATE_MEDIA_ROOT = media_dir / "private"
+    saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
+    # Time limits travel in the message, taken from the *sender's* task options.
+    limits = (render_study_report.soft_time_limit, render_study_report.time_limit)
+    render_study_report.soft_time_limit, render_study_report.time_limit = SOFT, HARD
+    _reset_connections(app)
+    app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False)
+    yield app
+    _reset_connections(app)
+    app.conf.update(saved)
+    render_study_report.soft_time_limit, render_study_report.time_limit = limits
+
+
+def _reset_connections(app) -> None:
+    # Drop (without closing: kombu keeps shared pools per URL) the cached
+    # connections so the next publish uses the current broker_url.
+    app._pool = None
+    app.amqp._producer_pool = None
+    app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
+
+
+def wait_for(job: ReportJob, statuses: set[str], timeout: float) -> ReportJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status in statuses:
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job stayed {job.status} ({job.message}) after {timeout}s")
+
+
+def make_study(*, titles: list[str], study_title: str = "Étude de test", team=()):
+    staff = UserFactory(role=Role.STAFF)
+    study = StudyFactory(title=study_title, question="Comment ouvrir un tiers-lieu rural ?")
+    study.team.set(team)
+    for position, title in enumerate(titles, start=1):
+        experience = ExperienceFactory(
+            title=title,
+            context="Le bâtiment était vide depuis dix ans. " * 12,
+            actions="- Diagnostic des usages\n- Comité de préfiguration\n- Ouverture test",
+            results="Une vingtaine d'usagers réguliers. " * 8,
+            vigilance_points="Le modèle économique reste fragile. " * 4,
+            budget_amount=250000,
+        )
+        study.items.create(experience=experience, position=position, analysis_note="Cas proche du client.")
+    criterion = CriterionFactory(study=study, name="Budget")
+    for item in study.items.all():
+        criterion.values.create(item=item, value="250 000 €")
+    return study, staff
+
+
+def pdf_pages_text(path: str) -> list[str]:
+    out = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True, check=True).stdout
+    return out.split("\f")
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00ad", "")).replace("- ", "-")
+
+
+def generate(study, staff) -> ReportJob:
+    from django.db import transaction
+
+    with transaction.atomic():
+        job = services.report_job_request(study=study, by=staff)
+    return job
+
+
+def test_job_completes_with_every_experience_and_a_table_of_contents_giving_the_right_pages(broker):
+    titles = ["Gare de Felletin", "Tiers-lieu de Ramillies", "Café de Gembloux", "Fablab de Guéret"]
+    study, staff = make_study(titles=titles)
+    job = wait_for(generate(study, staff), {"done", "failed"}, 60)
+    assert job.status == "done", job.error
+    version = ReportVersion.objects.get(job=job)
+    assert version.number == 1 and version.pages > 8 and len(version.checksum) == 64
+
+    pages = pdf_pages_text(version.file.path)
+    whole = flat(" ".join(pages))
+    for title in titles:
+        assert title in whole
+    toc = next(i for i, page in enumerate(pages) if "Sommaire" in page)
+    entries = re.findall(r"^\s*(\d\d)\s+(.+?)\s*\.{3,}\s*(\d+)\s*$", pages[toc], flags=re.M)
+    by_label = {label.strip(): int(page) for _num, label, page in entries}
+    for title in titles:
+        page = by_label[title]
+        assert title in flat(pages[page - 1]), f"{title} not on page {page}"
+    assert "Synthèse des expériences" in flat(pages[by_label["Synthèse des expériences"] - 1])
+    assert f"page {by_label['Conclusions et recommandations']} / {version.pages}" in flat(
+        pages[by_label["Conclusions et recommandations"] - 1]
+    )
+
+
+def test_a_job_delivered_twice_yields_one_version(broker):
+    from studies.tasks import render_study_report
+
+    study, staff = make_study(titles=["Maison de services de Bellac"])
+    job = ReportJob.objects.create(study=study, requested_by=staff, total=10)
+    render_study_report.apply_async(args=[job.pk])
+    render_study_report.apply_async(args=[job.pk])
+    wait_for(job, {"done", "failed"}, 60)
+    time.sleep(2)  # let the second delivery run to its end
+    assert job.status == "done"
+    assert ReportVersion.objects.filter(study=study).count() == 1
+    assert ReportVersion.objects.get(study=study).job_id == job.pk
+
+
+def test_a_user_outside_the_study_team_gets_404_on_its_job_and_download_urls(broker):
+    member = UserFactory(role=Role.CONSULTANT)
+    outsider = UserFactory(role=Role.CONSULTANT)
+    study, staff = make_study(titles=["Tiers-lieu de Marcolès"], team=[member])
+    job = wait_for(generate(study, staff), {"done", "failed"}, 60)
+    urls = [
+        f"/etudes/{study.slug}/rapports/jobs/{job.pk}/",
+        f"/etudes/{study.slug}/rapports/v1.pdf",
+        f"/etudes/{study.slug}/rapports/v1/",
+        f"/etudes/{study.slug}/",
+    ]
+    client = Client()
+    client.force_login(outsider)
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    client.force_login(member)
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+    response = client.get(urls[1])
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_killing_the_pool_child_mid_render_still_completes_the_job(broker, worker):
+    study, staff = make_study(titles=["Gare de Bourganeuf"], study_title="PERISCOPE-SLOW gare")
+    job = wait_for(generate(study, staff), {"running"}, 30)
+    time.sleep(1.0)  # inside the slowed-down render
+    worker.kill_child()
+    job = wait_for(job, {"done", "failed"}, 40)
+    assert job.status == "done", job.error
+    assert job.attempts == 2
+    assert ReportVersion.objects.filter(study=study).count() == 1
+
+
+def test_a_hanging_render_fails_with_a_reason_at_the_hard_limit(broker):
+    study, staff = make_study(titles=["Tiers-lieu suspendu"], study_title="PERISCOPE-HANG suspendu")
+    started = time.monotonic()
+    job = wait_for(generate(study, staff), {"done", "failed"}, HARD + 20)
+    assert job.status == "failed"
+    assert f"{HARD} secondes" in job.error
+    assert time.monotonic() - started >= SOFT
+    assert not ReportVersion.objects.filter(study=study).exists()
+
+
+def test_killing_the_whole_worker_then_restarting_it_completes_within_the_configured_bound(broker, worker):
+    study, staff = make_study(titles=["Coworking de Lodève"], study_title="PERISCOPE-SLOW lodeve")
+    job = wait_for(generate(study, staff), {"running"}, 30)
+    time.sleep(0.5)
+    worker.kill_all()
+    restarted = time.monotonic()
+    worker.start()
+    # Bound: visibility timeout + unacked-restore sweep (2 s) + one render (hard limit).
+    job = wait_for(job, {"done", "failed"}, VISIBILITY + 2 + HARD + 5)
+    assert job.status == "done", job.error
+    assert time.monotonic() - restarted <= VISIBILITY + 2 + HARD + 5
+    assert ReportVersion.objects.filter(study=study).count() == 1
