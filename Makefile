@@ -84,6 +84,8 @@ test: setup system-deps lint
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# English catalogue: extract, fill from locale/translations/en_*.py (lists what is missing), compile.
 messages: setup
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --no-obsolete
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=node_modules --ignore=tests --ignore=bench --no-obsolete
+	$(PY) scripts/fill_translations.py
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var

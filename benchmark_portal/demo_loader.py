@@ -397,12 +397,10 @@ class DemoLoader:
 
 
 def _refresh_search(ids) -> None:
-    """Keep denormalised search columns in step, when the search module provides them."""
-    try:
-        from experiences.search import refresh_search_fields
-    except ImportError:  # search columns not installed in this build
-        return
-    refresh_search_fields(list(ids))
+    """Completeness and search columns of the fiches written here, in one pass."""
+    from experiences.services import refresh_derived_fields
+
+    refresh_derived_fields(list(ids))
 
 
 def load_demo() -> LoadReport:

@@ -98,6 +98,18 @@ class CompletenessReport:
         return "low" if self.score < 50 else "medium" if self.score < 80 else "high"
 
 
+def with_completeness_flags(queryset):
+    """Annotate each fiche with one boolean per criterion (for lists: no query per row)."""
+    return queryset.annotate(
+        **{f"ok_{c.key}": ExpressionWrapper(_condition(c.key), output_field=BooleanField()) for c in CRITERIA}
+    )
+
+
+def missing_from_flags(experience: Experience) -> list[str]:
+    """What is missing, read from the flags that `with_completeness_flags` added."""
+    return [str(c.missing_label) for c in CRITERIA if not getattr(experience, f"ok_{c.key}", True)]
+
+
 def completeness_report(experience: Experience) -> CompletenessReport:
     """Score and the list of what is missing, for one fiche (one query)."""
     flags = (

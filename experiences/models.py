@@ -215,9 +215,7 @@ class Experience(TimeStampedModel):
     tags = models.ManyToManyField(Tag, verbose_name=_("mots-clés"), blank=True, related_name="experiences")
     language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES, default="fr")
     status = models.CharField(_("statut éditorial"), max_length=12, choices=Status.choices, default=Status.DRAFT)
-    visibility = models.CharField(
-        _("visibilité"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC
-    )
+    visibility = models.CharField(_("visibilité"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
     client_organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("client (si confidentielle)"),
@@ -236,7 +234,11 @@ class Experience(TimeStampedModel):
     )
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
     external_ref = models.CharField(
-        _("référence externe"), max_length=100, null=True, blank=True, unique=True,
+        _("référence externe"),
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
         help_text=_("Identifiant stable utilisé par les imports."),
     )
     completeness = models.PositiveSmallIntegerField(
@@ -244,7 +246,9 @@ class Experience(TimeStampedModel):
         default=0,
         editable=False,
         db_index=True,
-        help_text=_("Part des rubriques utiles renseignées, recalculée à chaque écriture (voir experiences.completeness)."),
+        help_text=_(
+            "Part des rubriques utiles renseignées, recalculée à chaque écriture (voir experiences.completeness)."
+        ),
     )
     # --- Search (see experiences/search.py) --------------------------------
     # Facet keys and the lead territory's profile, copied onto the row so that
@@ -303,7 +307,9 @@ class Experience(TimeStampedModel):
         ordering = ["-published_at", "-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(period_end__isnull=True) | Q(period_start__isnull=True) | Q(period_end__gte=F("period_start")),
+                condition=Q(period_end__isnull=True)
+                | Q(period_start__isnull=True)
+                | Q(period_end__gte=F("period_start")),
                 name="experience_period_order",
             ),
             models.CheckConstraint(
@@ -327,7 +333,10 @@ class Experience(TimeStampedModel):
             models.Index(fields=["search_region_id"], name="experience_search_region"),
             models.Index(fields=["search_department_id"], name="experience_search_department"),
             models.Index(
-                F("published_at").desc(nulls_last=True), F("created_at").desc(), F("id").desc(), name="experience_newest"
+                F("published_at").desc(nulls_last=True),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="experience_newest",
             ),
         ]
         permissions = [("publish_experience", _("Peut relire, publier et archiver les expériences"))]
@@ -569,11 +578,12 @@ class SelectionItem(models.Model):
     """An experience a signed-in reader keeps in their selection (anonymous readers: the session)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("utilisateur"), on_delete=models.CASCADE, related_name="selection_items"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("utilisateur"),
+        on_delete=models.CASCADE,
+        related_name="selection_items",
     )
-    experience = models.ForeignKey(
-        Experience, verbose_name=_("expérience"), on_delete=models.CASCADE, related_name="+"
-    )
+    experience = models.ForeignKey(Experience, verbose_name=_("expérience"), on_delete=models.CASCADE, related_name="+")
     added_at = models.DateTimeField(_("ajoutée le"), auto_now_add=True)
 
     class Meta:

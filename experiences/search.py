@@ -513,7 +513,11 @@ def _density_words(density: str, gender: str) -> str:
 
 
 def _number(value: int) -> str:
-    return f"{value:,}".replace(",", "\u202f")
+    # The reader's language groups the digits: "1 770" in French (narrow no-break space,
+    # as before), "1,770" in English.
+    from django.utils.formats import number_format
+
+    return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True).replace("\xa0", "\u202f")
 
 
 def comparability_reason(experience: Experience, ref: Reference) -> str:

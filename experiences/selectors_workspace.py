@@ -14,11 +14,19 @@ from django.utils import timezone
 from territories.models import normalize_name
 
 from . import rules
+from .completeness import missing_from_flags, with_completeness_flags
 from .models import Attachment, Experience, ExportJob, ImportRun, Organisation, Tag
 
 
 def _list(queryset: QuerySet) -> QuerySet:
-    return queryset.select_related("lead_territory", "author").prefetch_related("themes")
+    return with_completeness_flags(queryset.select_related("lead_territory", "author"))
+
+
+def _with_missing(experiences) -> list[Experience]:
+    items = list(experiences)
+    for experience in items:
+        experience.missing = missing_from_flags(experience)
+    return items
 
 
 def my_work(*, viewer, recent_days: int = 60, limit: int = 50) -> dict[str, list[Experience]]:
@@ -29,14 +37,11 @@ def my_work(*, viewer, recent_days: int = 60, limit: int = 50) -> dict[str, list
     if not rules.can_publish(viewer):
         review = review.filter(author=viewer)
     since = timezone.now() - datetime.timedelta(days=recent_days)
+    published = mine.filter(status=Experience.Status.PUBLISHED, published_at__gte=since)
     return {
-        "drafts": list(_list(mine.filter(status=Experience.Status.DRAFT)).order_by("-updated_at")[:limit]),
-        "review": list(_list(review).order_by("updated_at")[:limit]),
-        "published": list(
-            _list(mine.filter(status=Experience.Status.PUBLISHED, published_at__gte=since)).order_by("-published_at")[
-                :limit
-            ]
-        ),
+        "drafts": _with_missing(_list(mine.filter(status=Experience.Status.DRAFT)).order_by("-updated_at")[:limit]),
+        "review": _with_missing(_list(review).order_by("updated_at")[:limit]),
+        "published": _with_missing(_list(published).order_by("-published_at")[:limit]),
     }
 
 

@@ -11,8 +11,8 @@ if [ -z "$broker" ] && (echo > /dev/tcp/127.0.0.1/6379) 2>/dev/null; then
 fi
 if [ -n "$broker" ]; then
   export CELERY_BROKER_URL=$broker CELERY_RESULT_BACKEND=${CELERY_RESULT_BACKEND:-$broker}
-  echo "Starting a Celery worker on $broker (queues default, reports)"
-  .venv/bin/celery -A benchmark_portal worker -Q default,reports -c 2 --loglevel=INFO > var/worker.log 2>&1 &
+  echo "Starting a Celery worker with the beat scheduler on $broker (queues default, reports; log in var/worker.log)"
+  .venv/bin/celery -A benchmark_portal worker -B -s var/celerybeat-schedule -Q default,reports -c 2 --loglevel=INFO > var/worker.log 2>&1 &
   worker_pid=$!
   trap '[ -n "$worker_pid" ] && kill $worker_pid 2>/dev/null' EXIT INT TERM
 else
@@ -21,10 +21,11 @@ fi
 cat <<MSG
 
   Périscope is starting on http://$HOST:$PORT/
-  Demo accounts (password: periscope-demo):
-    membre@demo.periscope.fr      collectivité member
-    consultant@demo.periscope.fr  consultant
-    equipe@demo.periscope.fr      staff (admin at /admin/)
+  Sign in at http://$HOST:$PORT/comptes/connexion/ — demo accounts (password: periscope-demo):
+    membre       collectivité member
+    consultant   consultant
+    visiteur     registered visitor (no group)
+    equipe       staff (admin at /admin/)
 
 MSG
 $PY manage.py runserver "$HOST:$PORT"

@@ -4,7 +4,7 @@ from django.db import models
 class TerritoryQuerySet(models.QuerySet):
     """Territories are public reference data: visible to everyone."""
 
-    def visible_to(self, user):  # noqa: ARG002 - same signature as every other model
+    def visible_to(self, user):
         return self
 
     def current(self):

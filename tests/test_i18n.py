@@ -105,7 +105,7 @@ def test_pages_render_in_french_by_default_and_in_english_under_en(client, world
 
 @pytest.mark.django_db
 def test_numbers_and_amounts_follow_the_language(client, world, compiled_catalogue):
-    geo, experience = world
+    _geo, experience = world
     french = client.get(f"/experiences/{experience.slug}/").content.decode()
     english = client.get(f"/en/experiences/{experience.slug}/").content.decode()
     # Population of Montpellier (300 000) and the budget (5 000 €).

@@ -15,7 +15,7 @@
     en: {
       locale: "en-GB", inhabitants: "inhab.", remove: "Remove", similarTags: "Similar keywords:",
       relatedTags: "Often used with these themes:", formatting: "Formatting", bold: "Bold", italic: "Italic",
-      list: "• List", bulletList: "Bulleted list", numbered: "1. List", numberedList: "1. Numbered list",
+      list: "• List", bulletList: "Bulleted list", numbered: "1. List", numberedList: "1. List, numbered",
       link: "Link", clear: "Clear", clearFormatting: "Clear formatting", linkPrompt: "Link address (https://…)",
     },
   };

@@ -51,6 +51,8 @@ def test_a_consultant_writes_a_fiche_staff_publish_it_and_readers_find_it(live_s
     axe_check(page, "experience form")
     page.get_by_role("button", name="Enregistrer et soumettre à relecture").click()
     page.wait_for_load_state("networkidle")
+    errors = page.locator("[data-error-summary]")
+    assert not errors.count(), errors.inner_text()
     experience = Experience.objects.get(title=TITLE)
     assert experience.status == Experience.Status.REVIEW
     assert experience.lead_territory.slug == "mornant"

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from core.roles import Role
 from experiences import services
+from experiences.completeness import completeness_report
 from experiences.models import Experience
 from tests.factories import ExperienceFactory, UserFactory
 
@@ -103,6 +104,7 @@ def test_my_work_lists_drafts_items_in_review_and_recent_publications(
     with django_assert_max_num_queries(25):
         response = client.get(reverse("experiences:workspace"))
     assert [e.pk for e in response.context["drafts"]] == [draft.pk]
+    assert response.context["drafts"][0].missing == completeness_report(draft).missing  # one rule, two readings
     assert [e.pk for e in response.context["review"]] == [mine_in_review.pk]
     assert [e.pk for e in response.context["published"]] == [published.pk]
     assert other_in_review.title not in response.content.decode()

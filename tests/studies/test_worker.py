@@ -30,6 +30,9 @@ from tests.factories import CriterionFactory, ExperienceFactory, StudyFactory, U
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 BROKER = "redis://127.0.0.1:6379/5"
+# Other test runs (other engineers, CI) may use the same Redis database at the
+# same time: a queue of our own keeps their workers off our messages.
+QUEUE = f"reports-test-{os.getpid()}"
 SOFT, HARD, VISIBILITY = 6, 8, 10
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,7 +55,7 @@ class Worker:
                 "tests.studies.celery_app",
                 "worker",
                 "-Q",
-                "reports",
+                QUEUE,
                 "--concurrency=1",
                 "--pool=prefork",
                 "--without-gossip",
@@ -107,7 +110,7 @@ def media_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def worker(django_db_setup, django_db_blocker, media_dir, tmp_path_factory):
-    redis.Redis.from_url(BROKER).flushdb()
+    redis.Redis.from_url(BROKER).delete(QUEUE)
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -126,27 +129,46 @@ def worker(django_db_setup, django_db_blocker, media_dir, tmp_path_factory):
     w.start()
     yield w
     w.stop()
-    redis.Redis.from_url(BROKER).flushdb()
+    redis.Redis.from_url(BROKER).delete(QUEUE)
 
 
 @pytest.fixture
 def broker(worker, settings, media_dir):
     """Point this process's Celery app at the test broker (it runs eagerly otherwise)."""
+    from celery import _state
+
     from benchmark_portal.celery import app
     from studies.tasks import render_study_report
 
+    # Another test may have created a Celery app that became "current": tasks
+    # declared with @shared_task resolve against the current app, so make ours current.
+    previous_app = _state.get_current_app()
+    app.set_current()
     settings.MEDIA_ROOT = media_dir
     settings.PRIVATE_MEDIA_ROOT = media_dir / "private"
-    saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
+    saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager", "task_routes")}
     # Time limits travel in the message, taken from the *sender's* task options.
     limits = (render_study_report.soft_time_limit, render_study_report.time_limit)
     render_study_report.soft_time_limit, render_study_report.time_limit = SOFT, HARD
     _reset_connections(app)
-    app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False)
+    app.conf.update(
+        broker_url=BROKER,
+        result_backend=BROKER,
+        task_always_eager=False,
+        task_routes={"studies.tasks.*": {"queue": QUEUE}},
+    )
+    _reset_routes(app)
     yield app
     _reset_connections(app)
     app.conf.update(saved)
+    _reset_routes(app)
     render_study_report.soft_time_limit, render_study_report.time_limit = limits
+    previous_app.set_current()
+
+
+def _reset_routes(app) -> None:
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
 
 
 def _reset_connections(app) -> None:

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,6 +28,12 @@ class Command(BaseCommand):
             result = territories_import(path=path, progress=not no_progress)
         except (OSError, TerritoryFileError) as exc:
             raise CommandError(str(exc)) from exc
+
+        if result.changes and not connection.in_atomic_block:
+            # Merge the trigram index's pending list and refresh statistics now:
+            # without it autocomplete falls back to sequential scans (80-160 ms).
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM ANALYZE {Territory._meta.db_table}")
 
         if not result.changes:
             self.stdout.write(
