@@ -37,3 +37,24 @@ def embedded_database(base_dir: Path) -> dict:
         "PORT": str(info.port) if getattr(info, "port", None) else "",
         "CONN_MAX_AGE": 0,
     }
+
+
+def database_url(settings: dict, *, name: str | None = None) -> str:
+    """A DATABASE_URL naming the database of a Django DATABASES entry (or `name` on that server).
+
+    For child processes (Celery workers in tests, backup scripts). A unix socket
+    folder, as the embedded server uses, goes in the query string, where
+    django-environ passes it on to libpq.
+    """
+    from urllib.parse import quote, urlencode
+
+    user = quote(settings.get("USER") or "", safe="")
+    password = settings.get("PASSWORD") or ""
+    auth = f"{user}:{quote(password, safe='')}@" if password else (f"{user}@" if user else "")
+    host = settings.get("HOST") or ""
+    port = str(settings.get("PORT") or "")
+    dbname = quote(name or settings["NAME"], safe="")
+    if host.startswith("/"):
+        query = urlencode({"host": host, **({"port": port} if port else {})})
+        return f"postgres://{auth}/{dbname}?{query}"
+    return f"postgres://{auth}{host or '127.0.0.1'}{':' + port if port else ''}/{dbname}"

@@ -137,7 +137,9 @@ fresh AS (
            p.kind, p.country, p.region_id, p.department_id, p.epci_id, COALESCE(p.epci_type, '') AS epci_type,
            p.population, COALESCE(p.density_class, '') AS density_class
     FROM target
-    LEFT JOIN ({TERRITORY_PROFILE_SQL}) p ON p.territory_id = target.lead_territory_id
+    -- LATERAL: the profile of each target's own territory, by primary key, whatever
+    -- the planner's statistics say about the territory table.
+    LEFT JOIN LATERAL ({TERRITORY_PROFILE_SQL} WHERE t.id = target.lead_territory_id) p ON TRUE
     LEFT JOIN themes ON themes.experience_id = target.id
     LEFT JOIN tags ON tags.experience_id = target.id
     LEFT JOIN orgs ON orgs.experience_id = target.id

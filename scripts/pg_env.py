@@ -24,6 +24,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmark_portal.settings.local
 
 
 LIBPQ_OPTIONS = {
+    "host",  # a unix socket folder comes as ?host=/path (the embedded server)
+    "port",
     "sslmode",
     "sslrootcert",
     "sslcert",
@@ -88,7 +90,7 @@ def main() -> None:
     }
     # libpq parameters that DATABASE_URL may carry as query parameters (?sslmode=...).
     for key, value in db.get("OPTIONS", {}).items():
-        if key in LIBPQ_OPTIONS and isinstance(value, str | int):
+        if key in LIBPQ_OPTIONS and isinstance(value, str | int) and not parts.get(key):
             parts[key] = value
     conninfo = " ".join(f"{key}={conninfo_value(value)}" for key, value in parts.items() if value)
     pg_bin = os.environ.get("PG_BIN") or client_bin_dir(server_major())

@@ -16,6 +16,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from benchmark_portal.database import database_url
 from experiences import exports, services
 from experiences.exports import neutralise
 from experiences.models import ExportJob
@@ -182,11 +183,10 @@ def test_export_job_through_a_real_celery_worker(consultant, tmp_path):
     redis.Redis.from_url(BROKER).flushdb()
     for n in range(30):
         ExperienceFactory(title=f"Fiche {n}")
-    db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "benchmark_portal.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_BROKER_URL": BROKER,
         "CELERY_RESULT_BACKEND": BROKER,
         "CELERY_TASK_ALWAYS_EAGER": "false",

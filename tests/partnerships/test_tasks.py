@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from celery import current_app
@@ -15,6 +14,7 @@ from django.conf import settings
 from django.core import mail
 from django.db import connection, connections
 
+from benchmark_portal.database import database_url
 from partnerships import services, tasks
 from tests.factories import DeliverableFactory, PartnershipFactory, UserFactory
 
@@ -148,17 +148,6 @@ def _redis_up() -> bool:
         return False
 
 
-def _database_url() -> str:
-    s = connection.settings_dict
-    auth = quote(s.get("USER") or "", safe="")
-    if s.get("PASSWORD"):
-        auth += ":" + quote(s["PASSWORD"], safe="")
-    host = s.get("HOST") or ""
-    if host.startswith("/"):
-        return f"postgres://{auth}@/{s['NAME']}?host={quote(host, safe='')}&port={s.get('PORT') or 5432}"
-    return f"postgres://{auth}@{host}:{s.get('PORT') or 5432}/{s['NAME']}"
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379")
@@ -174,7 +163,7 @@ def test_duplicate_deliveries_to_a_real_worker_send_one_mail(recipient, today, t
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.partnerships.worker_settings",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_RESULT_BACKEND": REDIS_URL,
         "PERISCOPE_TEST_MAIL_DIR": str(tmp_path),

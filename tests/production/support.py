@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
-
 import psycopg
 from psycopg import sql
 
-
-def database_url(settings_dict: dict, *, name: str | None = None) -> str:
-    """A DATABASE_URL for a subprocess, for the test database (or another one on the same server)."""
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = settings_dict.get("PASSWORD") or ""
-    auth = f"{user}:{quote(password, safe='')}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or ""
-    port = str(settings_dict.get("PORT") or "")
-    dbname = quote(name or settings_dict["NAME"], safe="")
-    if host.startswith("/"):  # embedded PostgreSQL: a unix socket
-        query = urlencode({"host": host, **({"port": port} if port else {})})
-        return f"postgres://{auth}/{dbname}?{query}"
-    return f"postgres://{auth}{host}{':' + port if port else ''}/{dbname}"
+from benchmark_portal.database import database_url  # noqa: F401 - re-exported for the tests
 
 
 def connect(settings_dict: dict, *, name: str | None = None, autocommit: bool = True) -> psycopg.Connection:

@@ -22,6 +22,7 @@ import redis
 from django.db import connection
 from django.test import Client
 
+from benchmark_portal.database import database_url
 from core.roles import Role
 from studies import services
 from studies.models import ReportJob, ReportVersion
@@ -111,11 +112,10 @@ def media_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def worker(django_db_setup, django_db_blocker, media_dir, tmp_path_factory):
     redis.Redis.from_url(BROKER).delete(QUEUE)
-    db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "benchmark_portal.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "DATABASE_URL": database_url(connection.settings_dict),
         "CELERY_BROKER_URL": BROKER,
         "CELERY_RESULT_BACKEND": BROKER,
         "CELERY_TASK_ALWAYS_EAGER": "false",
