@@ -1,7 +1,6 @@
 from django.shortcuts import render
 
 from experiences import selectors as experience_selectors
-from experiences import selectors_map
 from partnerships.models import Partnership
 from studies.models import Study
 
@@ -11,6 +10,5 @@ def home(request):
     context = experience_selectors.home_context(viewer=request.user)
     context["figures"]["studies"] = Study.objects.visible_to(request.user).count()
     context["figures"]["partnerships"] = Partnership.objects.visible_to(request.user).count()
-    context["department_map"] = selectors_map.department_map(viewer=request.user)
     context["reference"] = getattr(request.user, "reference_territory", None)
     return render(request, "home.html", context)

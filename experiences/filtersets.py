@@ -12,7 +12,7 @@ import re
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from territories.models import Territory
@@ -177,6 +177,11 @@ class ExperienceFilterSet(django_filters.FilterSet):
     @staticmethod
     def facet_q(name: str, value) -> Q | None:
         """The condition of one facet (OR of its values), or None if nothing is selected."""
+        if isinstance(value, QuerySet):
+            # An unselected model facet cleans to `queryset.none()`: test that without a query.
+            if value.query.is_empty():
+                return None
+            value = list(value)
         if not value:
             return None
         if name in ("theme", "tag", "region", "department"):

@@ -858,7 +858,8 @@ def cached_landing(spec: SearchSpec) -> RawResult:
 # Similar experiences
 # --------------------------------------------------------------------------
 
-SIMILAR_CANDIDATES = 400  # best candidates by shared themes/tags, then scored in full
+SIMILAR_CANDIDATES = 200  # best candidates by shared tags and themes, then scored in full
+SIMILAR_TEXT_ONLY = 200  # at most this many candidates found by title words alone
 
 
 def similar_ids(
@@ -868,9 +869,10 @@ def similar_ids(
 
     Shared themes are named at their most specific level (an ancestor of another shared theme is left out).
 
-    Candidates share a theme or a tag or a title word; the first
-    SIMILAR_CANDIDATES by shared themes and tags are scored with text and
-    territory comparability too. Visible fiches only.
+    Candidates share a tag or a theme (found through the link tables, tags
+    counting double) or, for at most SIMILAR_TEXT_ONLY of them, only title
+    words; the first SIMILAR_CANDIDATES visible ones are scored with shared
+    themes and tags, text and territory comparability. Visible fiches only.
     """
     vis_sql, vis_params = visibility_sql(viewer)
     vis_sql = vis_sql.replace('"experiences_experience".', "e.")
@@ -884,6 +886,24 @@ def similar_ids(
                         FROM unnest(s.search_vector) u WHERE 'A' = ANY(u.weights)) AS words
                 FROM {TABLE} s WHERE s.id = %s
             ),
+            -- Candidates first by key, with no array work: fiches sharing a tag (weight 2) or
+            -- a theme of the source (1), through the link tables' indexes, plus a bounded
+            -- sample of fiches sharing only title words.
+            shared AS (
+                SELECT x.experience_id AS id, sum(x.w) AS pre
+                FROM (
+                    SELECT et.experience_id, 2 AS w FROM experiences_experience_tags et, src
+                    WHERE et.tag_id = ANY(src.tags)
+                    UNION ALL
+                    SELECT eh.experience_id, 1 FROM experiences_experience_themes eh, src
+                    WHERE eh.theme_id = ANY(src.themes)
+                    UNION ALL
+                    (SELECT t.id, 0 FROM {TABLE} t, src
+                     WHERE src.words IS NOT NULL AND t.search_vector @@ src.words LIMIT {SIMILAR_TEXT_ONLY})
+                ) x, src
+                WHERE x.experience_id <> src.id
+                GROUP BY x.experience_id
+            ),
             candidates AS (
                 SELECT e.id, e.search_vector, e.search_theme_ids, e.search_tag_ids,
                        e.search_territory_kind, e.search_population, e.search_density_class, e.search_epci_type,
@@ -891,10 +911,9 @@ def similar_ids(
                        e.lead_territory_id,
                        ARRAY(SELECT unnest(e.search_theme_ids) INTERSECT SELECT unnest(src.themes)) AS shared_themes,
                        ARRAY(SELECT unnest(e.search_tag_ids) INTERSECT SELECT unnest(src.tags)) AS shared_tags
-                FROM {TABLE} e, src
-                WHERE e.id <> src.id AND ({vis_sql})
-                  AND (e.search_theme_ids && src.themes OR e.search_tag_ids && src.tags
-                       OR (src.words IS NOT NULL AND e.search_vector @@ src.words))
+                FROM (SELECT sh.id, sh.pre FROM shared sh JOIN {TABLE} e ON e.id = sh.id WHERE ({vis_sql})
+                      ORDER BY sh.pre DESC, sh.id DESC LIMIT {SIMILAR_CANDIDATES}) best
+                JOIN {TABLE} e ON e.id = best.id, src
             ),
             ranked AS (
                 SELECT c.*, src.themes, src.tags, src.words FROM candidates c, src

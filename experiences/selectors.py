@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Value
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
@@ -115,23 +117,35 @@ LATEST_COUNT = 6
 
 
 def home_context(*, viewer) -> dict:
-    """What the home page shows: featured and latest fiches, themes with counts, key figures.
+    """What the home page shows: featured and latest fiches, themes with counts, key figures, the map.
 
     "Featured" has no editorial flag: it is the most complete published fiches
     (completeness, then recency), which are the ones that read best.
+
+    Everything here depends only on the fiches the viewer's visibility class
+    may read, so it is cached per class and language under the search
+    generation (bumped by every write to fiches, themes, tags or actors): a
+    new or edited fiche shows at the next request.
     """
-    visible = Experience.objects.visible_to(viewer)
-    published = visible.filter(status="published").with_list_relations()
-    featured = list(published.order_by("-completeness", "-published_at", "-pk")[:FEATURED_COUNT])
-    latest = published.exclude(pk__in=[e.pk for e in featured]).order_by("-published_at", "-pk")[:LATEST_COUNT]
-    figures = visible.aggregate(experiences=Count("id"), territories=Count("lead_territory", distinct=True))
-    return {
-        "featured": featured,
-        "latest": latest,
-        "themes": theme_counts(viewer=viewer),
-        "tags": tag_counts(viewer=viewer, limit=20),
-        "figures": figures,
-    }
+    from .selectors_map import department_map
+
+    key = f"{search.landing_cache_key(viewer)}:home:{get_language()}"
+    cached = cache.get(key)
+    if cached is None:
+        visible = Experience.objects.visible_to(viewer)
+        published = visible.filter(status="published").with_list_relations()
+        featured = list(published.order_by("-completeness", "-published_at", "-pk")[:FEATURED_COUNT])
+        latest = published.exclude(pk__in=[e.pk for e in featured]).order_by("-published_at", "-pk")
+        cached = {
+            "featured": featured,
+            "latest": list(latest[:LATEST_COUNT]),
+            "themes": theme_counts(viewer=viewer),
+            "tags": list(tag_counts(viewer=viewer, limit=20)),
+            "figures": visible.aggregate(experiences=Count("id"), territories=Count("lead_territory", distinct=True)),
+            "department_map": department_map(viewer=viewer),
+        }
+        cache.set(key, cached, search.LANDING_CACHE_SECONDS)
+    return {**cached, "figures": dict(cached["figures"])}
 
 
 # --------------------------------------------------------------------------
@@ -295,7 +309,11 @@ def experience_search(*, viewer, params=None, with_facets: bool = True) -> Searc
     if not result.valid:
         result.errors = filterset.errors
         return result
-    data = filterset.form.cleaned_data
+    # Unselected model facets clean to `queryset.none()`; plain lists are cheaper to test and walk.
+    data = {
+        name: [] if isinstance(value, QuerySet) and value.query.is_empty() else value
+        for name, value in filterset.form.cleaned_data.items()
+    }
     text = (data.get("q") or "").strip()
     reference = search.Reference.of(data["ref"]) if data.get("ref") else None
     sort = data.get("sort") or ("comparability" if reference and not text else "relevance")
@@ -442,6 +460,20 @@ def _static_labels() -> dict[str, dict[str, str]]:
 ORDERED_BY_CHOICES = {"population", "density", "budget", "project_status", "territory_kind", "epci_type"}
 
 
+class _Label(NamedTuple):
+    slug: str
+    name: str
+
+
+def _labels(table: str, ids) -> dict[int, _Label]:
+    """{id: (slug, name)} of these rows of a table with slug and name columns."""
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, slug, name FROM {table} WHERE id = ANY(%s)", [sorted(ids)])  # noqa: S608 - our table names
+        return {pk: _Label(slug, name) for pk, slug, name in cursor.fetchall()}
+
+
 def _facets(counts: dict, data: dict) -> list[Facet]:
     """Facet values with labels, selected values kept even at zero, themes as a tree."""
     static = _static_labels()
@@ -449,9 +481,10 @@ def _facets(counts: dict, data: dict) -> list[Facet]:
     themes = list(Theme.objects.all())
     territory_ids = {v for name in ("region", "department") for v, _n in counts.get(name, []) if v is not None}
     territory_ids |= {t.pk for name in ("region", "department") for t in data.get(name) or []}
-    territories = {t.pk: t for t in Territory.objects.filter(pk__in=territory_ids).only("id", "name", "slug")}
-    tag_ids = {v for v, _n in counts.get("tag", [])}
-    tags = {t.pk: t for t in Tag.objects.filter(pk__in=tag_ids)} if tag_ids else {}
+    # Labels as plain tuples, read with one short statement each: model instances
+    # for a hundred départements cost more than the counts themselves.
+    territories = _labels(Territory._meta.db_table, territory_ids)
+    tags = _labels(Tag._meta.db_table, {v for v, _n in counts.get("tag", [])})
     tags.update({t.pk: t for t in data.get("tag") or []})
     facets = []
     for name in ExperienceFilterSet.FACETS:

@@ -42,15 +42,20 @@ def territory_autocomplete(*, query: str, limit: int = 10, kinds: list[str] | No
     all_words_params = [p for word in words for p in (f"{word}%", f"% {word}%")]
     fuzzy = "t.search_name %%> %s" if len(q) >= 3 else "FALSE"
     kind_rank = " ".join(f"WHEN '{kind}' THEN {rank}" for kind, rank in KIND_RANK.items())
+    fields = Territory._meta.concrete_fields
+    columns = ", ".join(f"t.{f.column}" for f in fields) + ", " + ", ".join(f"p.{f.column}" for f in fields)
+    # One statement returns the territories and their parents (rows built with from_db,
+    # no second query).
     sql = f"""
-        SELECT t.id FROM (
-            SELECT t.id, t.name, t.kind, t.population, t.search_name,
+        SELECT {columns} FROM (
+            SELECT t.*,
                    CASE WHEN t.search_name = %s THEN 3 WHEN t.search_name LIKE %s THEN 2
                         WHEN {all_words} THEN 1 ELSE 0 END AS match_rank
             FROM territories_territory t
             WHERE t.is_current {"AND t.kind = ANY(%s)" if kinds else ""}
               AND (t.search_name LIKE %s OR ({all_words}) OR {fuzzy})
         ) t
+        LEFT JOIN territories_territory p ON p.id = t.parent_id
         ORDER BY t.match_rank DESC,
                  CASE WHEN t.match_rank = 0 THEN word_similarity(%s, t.search_name) ELSE 1 END DESC,
                  CASE t.kind {kind_rank} ELSE 0 END DESC,
@@ -66,9 +71,15 @@ def territory_autocomplete(*, query: str, limit: int = 10, kinds: list[str] | No
     params += [q, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ids = [row[0] for row in cursor.fetchall()]
-    found = Territory.objects.select_related("parent").in_bulk(ids)
-    return [found[pk] for pk in ids if pk in found]
+        rows = cursor.fetchall()
+    names, n = [f.attname for f in fields], len(fields)
+    found = []
+    for row in rows:
+        territory = Territory.from_db(connection.alias, names, row[:n])
+        parent = Territory.from_db(connection.alias, names, row[n:]) if row[n] is not None else None
+        territory._state.fields_cache["parent"] = parent
+        found.append(territory)
+    return found
 
 
 def territory_context(territory: Territory) -> str:

@@ -1,3 +1,5 @@
+from django.core.cache import cache
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
@@ -6,17 +8,19 @@ from rest_framework.response import Response
 
 from territories.api.serializers import TerritoryBriefSerializer
 
-from .. import selectors
+from .. import search, selectors
 from ..filtersets import ExperienceFilterSet
 from ..models import Experience, Organisation, Tag, Theme
 from .serializers import (
     ExperienceListSerializer,
-    ExperienceSearchHitSerializer,
     ExperienceSearchSerializer,
     OrganisationSerializer,
     TagSerializer,
     ThemeSerializer,
+    search_hit_data,
 )
+
+LANDING_PARAMS = {"page", "page_size"}
 
 
 class ExperienceViewSet(viewsets.ReadOnlyModelViewSet):
@@ -44,6 +48,26 @@ class ExperienceViewSet(viewsets.ReadOnlyModelViewSet):
         responses=ExperienceSearchSerializer,
     )
     def list(self, request, *args, **kwargs):
+        key = self._landing_key(request)
+        if key is None:
+            return Response(self._search_data(request))
+        # The unfiltered first pages are the same for every viewer of a visibility
+        # class until content changes (the key holds the search generation).
+        data = cache.get(key)
+        if data is None:
+            data = self._search_data(request)
+            cache.set(key, data, search.LANDING_CACHE_SECONDS)
+        return Response(data)
+
+    @staticmethod
+    def _landing_key(request) -> str | None:
+        if set(request.query_params) - LANDING_PARAMS or getattr(request.user, "reference_territory_id", None):
+            return None  # filtered, or ranked by the viewer's own reference territory
+        query = request.query_params.urlencode()
+        base = request.build_absolute_uri(request.path)
+        return f"{search.landing_cache_key(request.user)}:api:{get_language()}:{base}?{query}"
+
+    def _search_data(self, request) -> dict:
         result = selectors.experience_search(viewer=request.user, params=request.query_params)
         if not result.valid:
             raise ValidationError(result.errors)
@@ -61,9 +85,7 @@ class ExperienceViewSet(viewsets.ReadOnlyModelViewSet):
             "suggestion": result.suggestion,
             "reference": TerritoryBriefSerializer(reference).data if reference else None,
             "rescue": ({"comparable": result.rescue[0] or None, "count": result.rescue[1]} if result.rescue else None),
-            "results": ExperienceSearchHitSerializer(
-                result.experiences, many=True, context=self.get_serializer_context()
-            ).data,
+            "results": search_hit_data(result.experiences),
             "facets": {
                 facet.name: [
                     {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected, "depth": v.depth}
@@ -72,7 +94,7 @@ class ExperienceViewSet(viewsets.ReadOnlyModelViewSet):
                 for facet in result.facets
             },
         }
-        return Response(data)
+        return data
 
     @staticmethod
     def _page_url(request, result, number: int) -> str:

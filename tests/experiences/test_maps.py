@@ -62,6 +62,14 @@ def test_home_shows_the_map_its_table_and_featured_experiences(client, geo, djan
     assert "À la une" in body
     assert len(response.context["featured"]) == 2
 
+    # Served from the cache until content changes: the search generation, studies, partnerships.
+    with django_assert_max_num_queries(4):
+        assert client.get("/").status_code == 200
+    fiche(title="Nouvelle fiche à Montpellier", lead_territory=geo.montpellier)
+    body = client.get("/").content.decode()
+    assert "Nouvelle fiche à Montpellier" in body
+    assert "Hérault (34) : 2 expériences" in body
+
 
 @pytest.mark.django_db
 def test_search_map_follows_the_filters_and_lists_experiences_abroad(client, geo):

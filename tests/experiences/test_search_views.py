@@ -92,6 +92,41 @@ def test_api_search_query_count_is_pinned(client, corpus, django_assert_max_num_
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("query", ["q=gare&ref=chabaniere", ""])
+def test_hand_built_hits_equal_the_documented_serializer(corpus, visitor, query):
+    import datetime
+    from decimal import Decimal
+
+    from django.http import QueryDict
+
+    from experiences.api.serializers import ExperienceSearchHitSerializer, search_hit_data
+    from experiences.selectors import experience_search
+
+    _geo, made = corpus
+    made[0].budget_amount = Decimal("125000.5")
+    made[0].period_start = datetime.date(2021, 3, 1)
+    made[0].period_end = datetime.date(2023, 12, 31)
+    made[0].save()
+    result = experience_search(viewer=visitor, params=QueryDict(query))
+    assert len(result.experiences) == 6
+    expected = ExperienceSearchHitSerializer(result.experiences, many=True).data
+    assert search_hit_data(result.experiences) == [dict(hit) for hit in expected]
+
+
+def test_api_landing_is_served_from_cache_until_content_changes(client, corpus, django_assert_max_num_queries):
+    first = client.get(API).json()
+    assert first["total"] == 6
+    with django_assert_max_num_queries(1):  # the search generation only
+        again = client.get(API).json()
+    assert again == first
+    fiche(title="Une nouvelle fiche publiée")
+    after = client.get(API).json()
+    assert after["total"] == 7
+    assert after["results"][0]["title"] == "Une nouvelle fiche publiée"
+    # A filtered search is never served from the landing entry.
+    assert client.get(f"{API}?q=gare").json()["total"] == 6
+
+
 def test_search_page_query_count_is_pinned(client, corpus, django_assert_max_num_queries):
     client.get(LIST)
     with django_assert_max_num_queries(13):
