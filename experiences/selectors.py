@@ -145,7 +145,8 @@ def home_context(*, viewer) -> dict:
             "department_map": department_map(viewer=viewer),
         }
         cache.set(key, cached, search.LANDING_CACHE_SECONDS)
-    return {**cached, "figures": dict(cached["figures"])}
+    # `cache_key` also keys the template's cached fragments (the map and the themes).
+    return {**cached, "figures": dict(cached["figures"]), "cache_key": key}
 
 
 # --------------------------------------------------------------------------
