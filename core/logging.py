@@ -170,6 +170,9 @@ def build_logging_config(*, level: str = "INFO", fmt: str = "text") -> dict:
             # Our request line replaces Django's "Not Found: /..." warnings for 4xx;
             # 5xx still come through django.request with their traceback.
             "django.request": {"level": "ERROR"},
+            # WeasyPrint logs one INFO line per parsed stylesheet and laid-out page,
+            # three of them at import time (its default stylesheets).
+            "weasyprint.progress": {"level": "WARNING"},
         },
     }
 
@@ -234,6 +237,16 @@ class RequestLogMiddleware:
 # --- Database ----------------------------------------------------------------
 
 
+_WHITESPACE = re.compile(r"\s+")
+_LONG_LIST = re.compile(r"((?:'?-?\d+'?\s*,\s*){5})(?:'?-?\d+'?\s*,\s*)+('?-?\d+'?)")
+
+
+def sql_summary(sql: str, limit: int = 2000) -> str:
+    """A statement as the slow-query log shows it: one line, long lists of ids cut."""
+    text = _LONG_LIST.sub(lambda m: f"{m.group(1)}…, {m.group(2)}", _WHITESPACE.sub(" ", sql).strip())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def slow_query_wrapper(execute, sql, params, many, context):
     """Time every query: add it to the request's totals, log it if slower than SLOW_QUERY_MS.
 
@@ -257,7 +270,7 @@ def slow_query_wrapper(execute, sql, params, many, context):
                 elapsed_ms,
                 extra={
                     "duration_ms": round(elapsed_ms, 1),
-                    "sql": str(sql)[:2000],
+                    "sql": sql_summary(str(sql)),
                     "db_alias": context["connection"].alias,
                     "many": many,
                 },

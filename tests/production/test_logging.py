@@ -216,3 +216,12 @@ def test_a_real_worker_logs_json_lines_with_the_task_id_and_the_enqueuing_reques
     assert line["job_id"] == 31
     # Celery's own lines go through the same formatter.
     assert any(line["logger"] == "celery.app.trace" and line.get("task_id") == result.id for line in lines)
+
+
+def test_slow_query_lines_are_one_line_with_long_id_lists_cut():
+    from core.logging import sql_summary
+
+    ids = ",".join(str(n) for n in range(1000, 1400))
+    line = sql_summary(f"SELECT *\n    FROM t\n    WHERE id IN ({ids}) AND kind = ANY('{{1,2}}')")
+    assert line == "SELECT * FROM t WHERE id IN (1000,1001,1002,1003,1004,…, 1399) AND kind = ANY('{1,2}')"
+    assert len(sql_summary("SELECT " + "x" * 5000)) == 2000
