@@ -858,7 +858,7 @@ def cached_landing(spec: SearchSpec) -> RawResult:
 # Similar experiences
 # --------------------------------------------------------------------------
 
-SIMILAR_CANDIDATES = 200  # best candidates by shared tags and themes, then scored in full
+SIMILAR_CANDIDATES = 120  # best candidates by shared tags and themes, then scored in full
 SIMILAR_TEXT_ONLY = 200  # at most this many candidates found by title words alone
 
 
