@@ -41,6 +41,12 @@ def facet_values(facet):
         "", _VALUE, (row(i, v) for i, v in enumerate(values[VISIBLE_VALUES:], start=VISIBLE_VALUES + 1))
     )
     summary = ngettext("%(counter)s autre", "%(counter)s autres", more) % {"counter": more}
+    # A selected value among the folded ones keeps the fold open: a choice is never hidden.
+    is_open = mark_safe(" open") if any(v.selected for v in values[VISIBLE_VALUES:]) else ""
     return format_html(
-        '{}<details class="facet-more"><summary class="small">{}</summary>{}</details>', shown, summary, folded
+        '{}<details class="facet-more"{}><summary class="small">{}</summary>{}</details>',
+        shown,
+        is_open,
+        summary,
+        folded,
     )

@@ -197,3 +197,18 @@ def test_openapi_schema_documents_search_facets_and_autocomplete(client, staff):
     text = schema.content.decode()
     assert "ExperienceSearch" in text and "facets" in text and "FacetValue" in text
     assert "Autocomplétion" in text
+
+
+def test_a_selected_facet_value_beyond_the_eighth_is_never_folded_away():
+    from types import SimpleNamespace
+
+    from experiences.selectors import FacetValue
+    from experiences.templatetags.search_tags import facet_values
+
+    values = [FacetValue(f"v{n}", f"Valeur {n}", 100 - n, selected=(n == 11)) for n in range(12)]
+    html = facet_values(SimpleNamespace(name="region", values=values))
+    assert html.count('type="checkbox"') == 12
+    assert '<details class="facet-more" open><summary class="small">4 autres</summary>' in html
+    assert 'value="v11" id="f-region-12" checked' in html
+    values[11].selected = False
+    assert '<details class="facet-more"><summary' in facet_values(SimpleNamespace(name="region", values=values))
