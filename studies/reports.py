@@ -11,8 +11,6 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -20,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from core import maps
 from core.pdf import ASSET_ORIGIN, RenderedPDF, render_pdf
 
 from .models import ReportBranding
@@ -53,97 +52,14 @@ def branding() -> dict:
 
 # --- Map of France -------------------------------------------------------------------
 
-_NUMBER = re.compile(r"[mzMZlL]|-?\d+(?:\.\d+)?(?:e-?\d+)?")
 
-
-def _polygons(path: str) -> list[list[tuple[float, float]]]:
-    """Sub-paths of an SVG path made of relative "m … z" commands (the only ones in our data)."""
-    polygons: list[list[tuple[float, float]]] = []
-    current: list[tuple[float, float]] = []
-    x = y = 0.0
-    relative = True
-    pending: list[float] = []
-    for part in _NUMBER.findall(path):
-        if part in "mMlL":
-            relative = part.islower()
-            if part in "mM" and current:
-                polygons.append(current)
-                current = []
-            continue
-        if part in "zZ":
-            if current:
-                polygons.append(current)
-                x, y = current[0]
-                current = []
-            continue
-        pending.append(float(part))
-        if len(pending) == 2:
-            dx, dy = pending
-            pending = []
-            x, y = (x + dx, y + dy) if relative else (dx, dy)
-            current.append((x, y))
-    if current:
-        polygons.append(current)
-    return polygons
-
-
-def _centroid(points: list[tuple[float, float]]) -> tuple[float, float, float]:
-    area = cx = cy = 0.0
-    for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True):
-        cross = x0 * y1 - x1 * y0
-        area += cross
-        cx += (x0 + x1) * cross
-        cy += (y0 + y1) * cross
-    if abs(area) < 1e-9:
-        xs, ys = zip(*points, strict=True)
-        return sum(xs) / len(xs), sum(ys) / len(ys), 0.0
-    return cx / (3 * area), cy / (3 * area), abs(area) / 2
-
-
-def _simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
-    """Ramer–Douglas–Peucker: drop points closer than `tolerance` to the simplified outline."""
-    if len(points) < 3:
-        return points
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:
-        first, last = stack.pop()
-        (x0, y0), (x1, y1) = points[first], points[last]
-        dx, dy = x1 - x0, y1 - y0
-        norm = (dx * dx + dy * dy) ** 0.5
-        index, distance = 0, 0.0
-        for i in range(first + 1, last):
-            px, py = points[i]
-            # A closed ring starts and ends on one point: measure from that point.
-            d = abs(dy * (px - x0) - dx * (py - y0)) / norm if norm else ((px - x0) ** 2 + (py - y0) ** 2) ** 0.5
-            if d > distance:
-                index, distance = i, d
-        if distance > tolerance:
-            keep[index] = True
-            stack += [(first, index), (index, last)]
-    return [p for p, k in zip(points, keep, strict=True) if k]
-
-
-# Outlines are simplified to about 0.2 mm at the printed size (1 unit ≈ 0.17 mm): the
-# full-precision paths tripled WeasyPrint's time for the map page.
-MAP_TOLERANCE = 1.0
-
-
-@lru_cache(maxsize=1)
 def france_departments() -> dict:
-    """viewBox and départements (id, name, path, label point) from core/data."""
-    data = json.loads((Path(settings.BASE_DIR) / "core" / "data" / "france_departments.json").read_text())
-    departments = []
-    for location in data["locations"]:
-        polygons = [p for p in _polygons(location["path"]) if len(p) > 2]
-        x, y, _area = max((_centroid(p) for p in polygons), key=lambda s: s[2])
-        outlines = [_simplify([*p, p[0]], MAP_TOLERANCE) for p in polygons]
-        path = " ".join(
-            "M" + " ".join(f"{px:.1f},{py:.1f}" for px, py in outline) + "Z" for outline in outlines if len(outline) > 3
-        )
-        departments.append({"id": location["id"], "name": location["name"], "path": path, "x": x, "y": y})
-    return {"viewBox": data["viewBox"], "departments": departments}
+    """viewBox and départements (id, name, simplified path, label point): the portal's own map geometry."""
+    view_box, shapes = maps.france_departments()
+    return {
+        "viewBox": view_box,
+        "departments": [{"id": s.code, "name": s.name, "path": s.path, "x": s.x, "y": s.y} for s in shapes],
+    }
 
 
 def map_context(items: list[dict]) -> dict:
