@@ -8,6 +8,7 @@ AND across facets.
 """
 
 import re
+from functools import cached_property
 
 import django_filters
 from django import forms
@@ -85,6 +86,13 @@ class CodeListField(forms.Field):
 
 class CodeListFilter(django_filters.Filter):
     field_class = CodeListField
+
+
+def plain_value(value):
+    """A cleaned value, with an unselected model facet (`queryset.none()`) as [] and no query run."""
+    if isinstance(value, QuerySet):
+        return [] if value.query.is_empty() else list(value)
+    return value
 
 
 def _visible_tags(request):
@@ -177,11 +185,7 @@ class ExperienceFilterSet(django_filters.FilterSet):
     @staticmethod
     def facet_q(name: str, value) -> Q | None:
         """The condition of one facet (OR of its values), or None if nothing is selected."""
-        if isinstance(value, QuerySet):
-            # An unselected model facet cleans to `queryset.none()`: test that without a query.
-            if value.query.is_empty():
-                return None
-            value = list(value)
+        value = plain_value(value)
         if not value:
             return None
         if name in ("theme", "tag", "region", "department"):
@@ -220,13 +224,18 @@ class ExperienceFilterSet(django_filters.FilterSet):
             return Q(search_epci_id=territory.pk)
         return Q(lead_territory_id=territory.pk)
 
+    @cached_property
+    def values(self) -> dict:
+        """The validated parameters, unselected model facets as [] (see plain_value)."""
+        return {name: plain_value(value) for name, value in self.form.cleaned_data.items()}
+
     def facet_conditions(self) -> dict:
-        data = self.form.cleaned_data
+        data = self.values
         conditions = {name: self.facet_q(name, data.get(name)) for name in self.FACETS}
         return {name: q for name, q in conditions.items() if q is not None}
 
     def other_conditions(self) -> list[Q]:
-        data = self.form.cleaned_data
+        data = self.values
         conditions = []
         if data.get("territory"):
             conditions.append(self.territory_q(data["territory"]))

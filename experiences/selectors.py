@@ -8,7 +8,7 @@ from typing import NamedTuple
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
@@ -310,11 +310,7 @@ def experience_search(*, viewer, params=None, with_facets: bool = True) -> Searc
     if not result.valid:
         result.errors = filterset.errors
         return result
-    # Unselected model facets clean to `queryset.none()`; plain lists are cheaper to test and walk.
-    data = {
-        name: [] if isinstance(value, QuerySet) and value.query.is_empty() else value
-        for name, value in filterset.form.cleaned_data.items()
-    }
+    data = filterset.values
     text = (data.get("q") or "").strip()
     reference = search.Reference.of(data["ref"]) if data.get("ref") else None
     sort = data.get("sort") or ("comparability" if reference and not text else "relevance")
