@@ -15,10 +15,13 @@ import bisect
 import datetime
 import itertools
 import json
+import queue
 import random
+import threading
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -30,7 +33,8 @@ from .models import Experience, Organisation, Tag, Theme
 from .search import TERRITORY_PROFILE_SQL, add_search_terms, bump_generation
 
 REF_PREFIX = "synthetic-"
-BATCH = 5000
+BATCH = 1000
+WRITERS = 2  # parallel COPY connections for bulk loads (the server's tsvector work is the bottleneck)
 BULK_THRESHOLD = 20_000  # from this many rows, drop and rebuild the GIN indexes around the load
 BULK_INDEXES = ("experience_search_vector", "experience_search_themes", "experience_search_tags")
 VOCABULARY_SAMPLE = 5_000
@@ -463,14 +467,116 @@ def _theme_words(theme: Theme) -> str:
     return " ".join([theme.name, theme.name_en, " ".join(theme.synonyms)])
 
 
-def _copy(table: str, columns: Sequence[str], rows) -> None:
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+def _copy(cursor, table: str, columns: Sequence[str], rows) -> None:
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
 
-def generate_synthetic_experiences(n: int, *, seed: int = 0, progress: bool = True) -> int:
-    """Insert `n` synthetic experiences (COPY, all search columns filled); return how many were created."""
+class _Batch(NamedTuple):
+    rows: list  # experiences_experience rows, id first
+    themes: list  # (experience_id, theme_id)
+    tags: list  # (experience_id, tag_id)
+    actors: list  # (experience_id, organisation_id, role)
+
+
+def _write_batches(cursor, columns: Sequence[str], batches) -> int:
+    """COPY the fiches of every batch, then their links; return how many fiches."""
+    themes, tags, actors, count = [], [], [], 0
+    with cursor.cursor.copy(f"COPY experiences_experience ({', '.join(columns)}) FROM STDIN") as copy:
+        for batch in batches:
+            for row in batch.rows:
+                copy.write_row(row)
+            themes += batch.themes
+            tags += batch.tags
+            actors += batch.actors
+            count += len(batch.rows)
+    _copy(cursor, "experiences_experience_themes", ["experience_id", "theme_id"], themes)
+    _copy(cursor, "experiences_experience_tags", ["experience_id", "tag_id"], tags)
+    _copy(cursor, "experiences_experienceorganisation", ["experience_id", "organisation_id", "role"], actors)
+    return count
+
+
+class _Writer(threading.Thread):
+    """One COPY connection of the parallel load: its own transaction, committed only
+    when every writer has written and checked its rows (a barrier), so either all
+    writers commit or none does."""
+
+    def __init__(self, columns: Sequence[str], barrier: threading.Barrier, abort: threading.Event):
+        super().__init__(daemon=True)
+        self.columns, self.barrier, self.abort = columns, barrier, abort
+        self.queue: queue.Queue = queue.Queue(maxsize=3)
+        self.error: BaseException | None = None
+        self.committed = False
+        self._drained = False
+
+    def _batches(self):
+        while (batch := self.queue.get()) is not None:
+            yield batch
+        self._drained = True
+
+    def run(self) -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                _write_batches(cursor, self.columns, self._batches())
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a late foreign-key error fails here, not at commit
+                self.barrier.wait()  # BrokenBarrierError when another writer failed
+                if self.abort.is_set():
+                    raise RuntimeError("synthetic load aborted")
+            self.committed = True
+        except BaseException as exc:  # reported by the producer thread
+            self.error = exc
+            self.barrier.abort()
+            while not self._drained and self.queue.get() is not None:  # never leave the producer blocked
+                pass
+        finally:
+            connection.close()
+
+
+def _load_parallel(batches, ids: list[int], columns: Sequence[str], writers: int, bar) -> None:
+    """Spread the batches over `writers` COPY connections (the server computes the
+    search vectors on every core); all or nothing."""
+    barrier, abort = threading.Barrier(writers), threading.Event()
+    threads = [_Writer(columns, barrier, abort) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for k, batch in enumerate(batches):
+            thread = threads[k % writers]
+            while True:
+                if failed := next((t.error for t in threads if t.error), None):
+                    raise failed
+                try:
+                    thread.queue.put(batch, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+            bar.update(len(batch.rows))
+    except BaseException:
+        abort.set()
+        raise
+    finally:
+        for thread in threads:
+            thread.queue.put(None)
+        for thread in threads:
+            thread.join()
+        errors = [t.error for t in threads if t.error]
+        if errors and any(t.committed for t in threads):  # a commit failed after another succeeded: undo it
+            _delete_ids(ids)
+        if errors and not abort.is_set():
+            raise errors[0]
+
+
+def generate_synthetic_experiences(
+    n: int, *, seed: int = 0, progress: bool = True, writers: int = WRITERS, bulk_threshold: int = BULK_THRESHOLD
+) -> int:
+    """Insert `n` synthetic experiences (COPY, all search columns filled); return how many were created.
+
+    From `bulk_threshold` rows, the search GIN indexes are dropped and rebuilt
+    around the load and, outside a transaction, `writers` connections COPY in
+    parallel (committed together, see `_Writer`). Inside a transaction (tests,
+    callers' atomic blocks) one connection writes everything.
+    """
     if n <= 0:
         return 0
     start = Experience.objects.filter(external_ref__startswith=REF_PREFIX).count()
@@ -481,81 +587,69 @@ def generate_synthetic_experiences(n: int, *, seed: int = 0, progress: bool = Tr
     themes = _ensure_themes()
     leaves = [t for t in themes if not any(c.parent_id == t.pk for c in themes)]
     rnd.shuffle(leaves)
-    theme_picker = _Picker(leaves, _zipf_weights(len(leaves), 0.9))
-    by_id = {t.pk: t for t in themes}
     tags = _ensure_tags()
     rnd.shuffle(tags)
-    tag_picker = _Picker(tags, _zipf_weights(len(tags), 1.05))
     orgs = _ensure_organisations(rnd)
-    org_picker = _Picker(orgs, _zipf_weights(len(orgs), 0.8))
-    clients = [o for o in orgs if o.kind == "collectivite"] or orgs
     kind_picker, territory_pickers, profiles = _territory_pickers()
-    state_picker = _Picker([s[:2] for s in STATES], [s[2] for s in STATES])
-    project_picker = _Picker([p for p, _w in PROJECT_STATUSES], [w for _p, w in PROJECT_STATUSES])
-    generic = _Picker(GENERIC_WORDS, _zipf_weights(len(GENERIC_WORDS), 0.7))
-
+    pickers = {
+        "theme_picker": _Picker(leaves, _zipf_weights(len(leaves), 0.9)),
+        "tag_picker": _Picker(tags, _zipf_weights(len(tags), 1.05)),
+        "org_picker": _Picker(orgs, _zipf_weights(len(orgs), 0.8)),
+        "clients": [o for o in orgs if o.kind == "collectivite"] or orgs,
+        "kind_picker": kind_picker,
+        "territory_pickers": territory_pickers,
+        "profiles": profiles,
+        "state_picker": _Picker([s[:2] for s in STATES], [s[2] for s in STATES]),
+        "project_picker": _Picker([p for p, _w in PROJECT_STATUSES], [w for _p, w in PROJECT_STATUSES]),
+        "generic": _Picker(GENERIC_WORDS, _zipf_weights(len(GENERIC_WORDS), 0.7)),
+    }
+    themes_by_id = {t.pk: t for t in themes}
     # Every concrete column: ours when we set it, else the field's Python default.
     fields = [
         f for f in Experience._meta.concrete_fields if not f.primary_key and not isinstance(f, models.GeneratedField)
     ]
-    columns = [f.column for f in fields]
+    columns = ["id", *(f.column for f in fields)]
     defaults = {f.attname: f.get_default() for f in fields}
     now = timezone.now()
-    created = 0
-    bar = tqdm(total=n, desc="Expériences synthétiques", unit=" fiches", disable=not progress)
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('experiences_experience', 'id')) FROM generate_series(1, %s)",
-                [n],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            # Building a GIN index once is several times faster than updating it row by row.
-            rebuild = _drop_search_indexes(cursor) if n >= BULK_THRESHOLD else []
-        for offset in range(0, n, BATCH):
-            batch_ids = ids[offset : offset + BATCH]
-            rows, theme_rows, tag_rows, actor_rows = [], [], [], []
-            for i, pk in enumerate(batch_ids):
-                number = start + offset + i
-                values = _one(
-                    rnd,
-                    number=number,
-                    now=now,
-                    theme_picker=theme_picker,
-                    tag_picker=tag_picker,
-                    org_picker=org_picker,
-                    clients=clients,
-                    kind_picker=kind_picker,
-                    territory_pickers=territory_pickers,
-                    profiles=profiles,
-                    state_picker=state_picker,
-                    project_picker=project_picker,
-                    generic=generic,
-                    themes_by_id=by_id,
-                )
+
+    def batches(ids: list[int]):
+        for offset in range(0, len(ids), BATCH):
+            batch = _Batch([], [], [], [])
+            for i, pk in enumerate(ids[offset : offset + BATCH]):
+                values = _one(rnd, number=start + offset + i, now=now, themes_by_id=themes_by_id, **pickers)
                 direct_themes, tag_list, actors = values.pop("_themes"), values.pop("_tags"), values.pop("_actors")
-                values["id"] = pk
-                rows.append([pk] + [values.get(f.attname, defaults[f.attname]) for f in fields])
-                theme_rows += [(pk, t.pk) for t in direct_themes]
-                tag_rows += [(pk, t.pk) for t in tag_list]
-                actor_rows += [(pk, o.pk, role) for o, role in actors]
-            _copy("experiences_experience", ["id", *columns], rows)
-            _copy("experiences_experience_themes", ["experience_id", "theme_id"], theme_rows)
-            _copy("experiences_experience_tags", ["experience_id", "tag_id"], tag_rows)
-            _copy("experiences_experienceorganisation", ["experience_id", "organisation_id", "role"], actor_rows)
-            created += len(batch_ids)
-            bar.update(len(batch_ids))
-        with connection.cursor() as cursor:
+                batch.rows.append([pk] + [values.get(f.attname, defaults[f.attname]) for f in fields])
+                batch.themes.extend((pk, t.pk) for t in direct_themes)
+                batch.tags.extend((pk, t.pk) for t in tag_list)
+                batch.actors.extend((pk, o.pk, role) for o, role in actors)
+            yield batch
+
+    bulk = n >= bulk_threshold
+    parallel = bulk and writers > 1 and not connection.in_atomic_block
+    bar = tqdm(total=n, desc="Expériences synthétiques", unit=" fiches", disable=not progress)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('experiences_experience', 'id')) FROM generate_series(1, %s)", [n]
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        # Building a GIN index once is several times faster than updating it row by row.
+        rebuild = _drop_search_indexes(cursor) if bulk else []
+        if not parallel:
+            for batch in batches(ids):
+                _write_batches(cursor, columns, [batch])
+                bar.update(len(batch.rows))
             if rebuild:
-                # Deferred foreign-key checks must run before an index can be built.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for definition in rebuild:
-                cursor.execute(definition)
-        # The synthetic vocabulary is closed (phrase banks): a sample of fiches
-        # gives the suggestion list every word, at a fraction of a full ts_stat.
-        add_search_terms(rnd.sample(ids, k=min(len(ids), VOCABULARY_SAMPLE)))
-        bump_generation()
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred FK checks before the index builds
+                _create_indexes(cursor, rebuild)
+            _add_vocabulary(rnd, ids)
+    if parallel:  # the index drop above is committed: its lock does not block the writers
+        try:
+            _load_parallel(batches(ids), ids, columns, writers, bar)
+        finally:
+            with connection.cursor() as cursor:
+                _create_indexes(cursor, rebuild)
+        with transaction.atomic():
+            _add_vocabulary(rnd, ids)
     bar.close()
     with connection.cursor() as cursor:
         # Fresh statistics, or the planner guesses on tables that just grew.
@@ -566,7 +660,22 @@ def generate_synthetic_experiences(n: int, *, seed: int = 0, progress: bool = Tr
             "experiences_experienceorganisation",
         ):
             cursor.execute(f"ANALYZE {table}")
-    return created
+    return n
+
+
+def _add_vocabulary(rnd: random.Random, ids: list[int]) -> None:
+    # The synthetic vocabulary is closed (phrase banks): a sample of fiches
+    # gives the suggestion list every word, at a fraction of a full ts_stat.
+    add_search_terms(rnd.sample(ids, k=min(len(ids), VOCABULARY_SAMPLE)))
+    bump_generation()
+
+
+def _create_indexes(cursor, definitions: Sequence[str]) -> None:
+    if definitions:
+        cursor.execute("SET maintenance_work_mem = '256MB'")
+        for definition in definitions:
+            cursor.execute(definition)
+        cursor.execute("RESET maintenance_work_mem")
 
 
 def _drop_search_indexes(cursor) -> list[str]:
@@ -705,9 +814,15 @@ def _one(rnd: random.Random, *, number: int, now, themes_by_id, **p) -> dict:
 
 def delete_synthetic_experiences() -> int:
     """Remove every synthetic fiche (and its links); returns how many."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute("SELECT id FROM experiences_experience WHERE external_ref LIKE %s", [REF_PREFIX + "%"])
         ids = [row[0] for row in cursor.fetchall()]
+    _delete_ids(ids)
+    return len(ids)
+
+
+def _delete_ids(ids: list[int]) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
         for table in (
             "experiences_experience_themes",
             "experiences_experience_tags",
@@ -715,4 +830,3 @@ def delete_synthetic_experiences() -> int:
         ):
             cursor.execute(f"DELETE FROM {table} WHERE experience_id = ANY(%s)", [ids])  # noqa: S608 - fixed names
         cursor.execute("DELETE FROM experiences_experience WHERE id = ANY(%s)", [ids])
-    return len(ids)

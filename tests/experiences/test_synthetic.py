@@ -1,6 +1,7 @@
 """Synthetic experiences for benchmarks: realistic, complete search columns, removable."""
 
 import pytest
+from django.db import IntegrityError
 
 from experiences.models import SEARCH_FIELDS, Experience, SearchTerm
 from experiences.search import refresh_search_fields
@@ -33,3 +34,75 @@ def test_a_second_batch_adds_different_rows_and_all_can_be_removed():
     assert len(titles) == 40 and len(set(titles)) > 20
     assert delete_synthetic_experiences() == 40
     assert not Experience.objects.exists()
+
+
+BULK_INDEXES_SQL = "SELECT count(*) FROM pg_indexes WHERE tablename = 'experiences_experience' AND indexname = ANY(%s)"
+
+
+def _search_index_count() -> int:
+    from django.db import connection
+
+    from experiences.synthetic import BULK_INDEXES
+
+    with connection.cursor() as cursor:
+        cursor.execute(BULK_INDEXES_SQL, [list(BULK_INDEXES)])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_writes_through_parallel_connections_and_rebuilds_the_indexes(monkeypatch):
+    from experiences import synthetic
+
+    make_geo()
+    monkeypatch.setattr(synthetic, "BATCH", 25)
+    assert generate_synthetic_experiences(180, seed=1, progress=False, writers=2, bulk_threshold=100) == 180
+    rows = Experience.objects.filter(external_ref__startswith="synthetic-")
+    assert rows.count() == 180
+    assert len(set(rows.values_list("slug", flat=True))) == 180
+    # The links were written by the same connection as their fiche and committed with it.
+    assert Experience.themes.through.objects.filter(experience__in=rows).values("experience").distinct().count() == 180
+    assert _search_index_count() == 3
+    before = {e.pk: [getattr(e, name) for name in SEARCH_FIELDS] for e in rows}
+    assert refresh_search_fields(list(before)) == 0
+    assert SearchTerm.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_writer_rolls_back_every_writer_and_keeps_the_indexes(monkeypatch):
+    from experiences import synthetic
+
+    make_geo()
+    monkeypatch.setattr(synthetic, "BATCH", 25)
+    one = synthetic._one
+
+    def broken(rnd, *, number, **kwargs):
+        values = one(rnd, number=number, **kwargs)
+        if number == 60:  # third batch: the first writer's second batch, while the other writer is fine
+            values["lead_territory_id"] = 987_654_321
+        return values
+
+    monkeypatch.setattr(synthetic, "_one", broken)
+    with pytest.raises(IntegrityError):
+        generate_synthetic_experiences(180, seed=1, progress=False, writers=2, bulk_threshold=100)
+    assert not Experience.objects.exists()
+    assert _search_index_count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_while_generating_rolls_back_the_writers(monkeypatch):
+    from experiences import synthetic
+
+    make_geo()
+    monkeypatch.setattr(synthetic, "BATCH", 25)
+    one = synthetic._one
+
+    def broken(rnd, *, number, **kwargs):
+        if number == 120:
+            raise ValueError("generator failed")
+        return one(rnd, number=number, **kwargs)
+
+    monkeypatch.setattr(synthetic, "_one", broken)
+    with pytest.raises(ValueError, match="generator failed"):
+        generate_synthetic_experiences(180, seed=1, progress=False, writers=2, bulk_threshold=100)
+    assert not Experience.objects.exists()
+    assert _search_index_count() == 3
