@@ -12,6 +12,15 @@ def _selection_on_login(sender, request, user, **kwargs):  # noqa: ARG001 - sign
         selection_sync(request, user=user)
 
 
+def _vocabulary_changed(sender, **kwargs):  # noqa: ARG001 - signal receiver signature
+    # The table triggers bump the search generation when the row is written,
+    # before commit; a reader may cache the old names under that number. A
+    # second bump after commit makes result cards read the new names.
+    from .search import bump_generation
+
+    bump_generation()
+
+
 class ExperiencesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "experiences"
@@ -19,5 +28,11 @@ class ExperiencesConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_delete, post_save
 
         user_logged_in.connect(_selection_on_login, dispatch_uid="periscope_selection_on_login")
+        for model in ("Theme", "Tag"):
+            for name, signal in (("save", post_save), ("delete", post_delete)):
+                signal.connect(
+                    _vocabulary_changed, sender=f"experiences.{model}", dispatch_uid=f"periscope_{model}_{name}"
+                )

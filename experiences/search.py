@@ -35,7 +35,7 @@ from django.utils.translation import pgettext
 from core.visibility import Role, role_of, viewer_organisation_id
 from territories.models import Territory
 
-from .models import SEARCH_CONFIG, Experience
+from .models import Experience
 
 PAGE_SIZE = 20
 MAX_PAGE = 500  # deeper pages cost a sort over every match for nobody
@@ -600,6 +600,8 @@ class RawResult:
     ]  # theme/tag/region/department -> {id: (slug, name, parent)}
     highlights: dict[int, tuple[str, str]]
     cache_key: str | None = None  # set for the landing page: derived data may be cached under it
+    tsquery: str = ""  # the text query as PostgreSQL parsed it (for highlighting)
+    generation: int | None = None  # search generation the statement saw (keys label caches)
 
 
 def _score_sql(spec: SearchSpec) -> tuple[str, list, str]:
@@ -703,6 +705,7 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None) -> RawRe
     params = score_params + flag_params + where_params + base_filter_params
 
     parts = [
+        "(SELECT last_value FROM experiences_search_generation) AS generation",
         "(SELECT count(*) FROM hits) AS total",
         f"""(SELECT COALESCE(json_agg(json_build_array(id, score, comparability)), '[]')
              FROM (SELECT id, score, comparability FROM hits e
@@ -745,7 +748,11 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None) -> RawRe
                       GROUP BY v{limit}) g
                     ) AS facet_{name}"""
             )
+    if spec.text:
+        parts.append("periscope_tsquery(%s)::text AS tsquery")
     sql = f"WITH {base},\nhits AS (SELECT * FROM base WHERE {all_flags})\nSELECT " + ",\n".join(parts)
+    if spec.text:
+        params.append(spec.text)
 
     with transaction.atomic(), connection.cursor() as cursor:
         # The statement aggregates tens of thousands of rows in memory; JIT
@@ -772,36 +779,15 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None) -> RawRe
             elif name in from_cache:
                 facets[name] = list(landing_facets.get(name, []))
     hits = [(int(i), float(s or 0), None if c is None else float(c)) for i, s, c in data["page"]]
-    return RawResult(total=data["total"], hits=hits, facets=facets, labels={}, highlights={})
-
-
-HEADLINE_BODY = "StartSel=\x02, StopSel=\x03, MaxWords=35, MinWords=18, MaxFragments=2, FragmentDelimiter=\x04"
-HEADLINE_TITLE = "StartSel=\x02, StopSel=\x03, HighlightAll=true"
-
-
-def headline_annotations(text: str) -> dict:
-    """ts_headline of title and body, with \x02/\x03 around matches (\x04 between fragments).
-
-    The selector escapes the text, then turns the markers into <mark>: no
-    other markup from the fiche can reach the page.
-    """
-    from django.db.models import TextField
-    from django.db.models.expressions import RawSQL
-
-    columns = ("summary", "context", "actions", "results", "vigilance_points")
-    body = "concat_ws(' ', " + ", ".join(f"{TABLE}.{c}" for c in columns) + ")"
-    return {
-        "headline_title": RawSQL(  # noqa: S611 - fixed SQL, values as parameters
-            f"ts_headline(%s, {TABLE}.title, periscope_tsquery(%s), %s)",
-            [SEARCH_CONFIG, text, HEADLINE_TITLE],
-            output_field=TextField(),
-        ),
-        "headline_body": RawSQL(  # noqa: S611 - fixed SQL, values as parameters
-            f"ts_headline(%s, {body}, periscope_tsquery(%s), %s)",
-            [SEARCH_CONFIG, text, HEADLINE_BODY],
-            output_field=TextField(),
-        ),
-    }
+    return RawResult(
+        total=data["total"],
+        hits=hits,
+        facets=facets,
+        labels={},
+        highlights={},
+        tsquery=data.get("tsquery") or "",
+        generation=data["generation"],
+    )
 
 
 def comparable_rescue(spec: SearchSpec) -> tuple[int, int] | None:
@@ -823,8 +809,9 @@ def comparable_rescue(spec: SearchSpec) -> tuple[int, int] | None:
     return None
 
 
-def landing_cache_key(viewer) -> str:
-    return f"search:landing:{current_generation()}:{visibility_class(viewer)}"
+def landing_cache_key(viewer, generation: int | None = None) -> str:
+    generation = current_generation() if generation is None else generation
+    return f"search:landing:{generation}:{visibility_class(viewer)}"
 
 
 def cached_landing(spec: SearchSpec) -> RawResult:
@@ -832,7 +819,8 @@ def cached_landing(spec: SearchSpec) -> RawResult:
 
     The page is ordered newest first, or by comparability when a reference is set.
     """
-    key = landing_cache_key(spec.viewer)
+    generation = current_generation()
+    key = landing_cache_key(spec.viewer, generation)
     cached = cache.get(key)
     if cached is None:
         full = run_search(SearchSpec(viewer=spec.viewer, sort="newest", page=1, page_size=0))
@@ -851,7 +839,15 @@ def cached_landing(spec: SearchSpec) -> RawResult:
                 [*score_params, *where_params, spec.page_size, (page - 1) * spec.page_size],
             )
             hits = [(row[0], float(row[1] or 0), row[2]) for row in cursor.fetchall()]
-    return RawResult(total=cached["total"], hits=hits, facets=cached["facets"], labels={}, highlights={}, cache_key=key)
+    return RawResult(
+        total=cached["total"],
+        hits=hits,
+        facets=cached["facets"],
+        labels={},
+        highlights={},
+        cache_key=key,
+        generation=generation,
+    )
 
 
 # --------------------------------------------------------------------------

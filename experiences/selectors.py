@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Count, Prefetch, Q
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from territories.models import Territory
 
-from . import search
+from . import highlight, search
 from .filtersets import ExperienceFilterSet
 from .models import Contact, Experience, Organisation, Tag, Theme
 
@@ -352,10 +349,10 @@ def experience_search(*, viewer, params=None, with_facets: bool = True) -> Searc
         key = f"{raw.cache_key}:facets:{get_language()}"
         result.facets = cache.get(key)
         if result.facets is None:
-            result.facets = _facets(raw.facets, data)
+            result.facets = _facets(raw.facets, data, raw.generation)
             cache.set(key, result.facets, search.LANDING_CACHE_SECONDS)
     elif with_facets:
-        result.facets = _facets(raw.facets, data)
+        result.facets = _facets(raw.facets, data, raw.generation)
     result.chips = _chips(filterset, data, params, reference)
     if text and raw.total < 5:
         suggestion = search.suggest_query(text, viewer=viewer)
@@ -377,29 +374,117 @@ class _Request:
         self.user = user
 
 
+# What a result card, the API hit and the comparability sentence read (the long text fields stay out).
+PAGE_FIELDS = (
+    "id",
+    "title",
+    "title_en",
+    "slug",
+    "summary",
+    "summary_en",
+    "period_start",
+    "period_end",
+    "project_status",
+    "budget_amount",
+    "currency",
+    "status",
+    "visibility",
+    "published_at",
+    "language",
+    "lead_territory_id",
+    "search_tag_ids",
+    "search_territory_kind",
+    "search_epci_type",
+    "search_population",
+    "search_density_class",
+    "search_epci_id",
+    "search_department_id",
+    "search_region_id",
+    "search_country",
+)
+PAGE_TERRITORY_FIELDS = ("id", "slug", "kind", "subkind", "code", "country", "name", "population", "density_class")
+BODY_FIELDS = ("summary", "context", "actions", "results", "vigilance_points")
+
+
+class _Label(NamedTuple):
+    slug: str
+    name: str
+
+
+class _Vocabulary(NamedTuple):
+    """Themes and tag names of one search generation (any write to them bumps it)."""
+
+    generation: int
+    themes: dict[int, Theme]
+    tags: dict[int, _Label]
+
+
+_VOCABULARY: _Vocabulary | None = None
+
+
+def _vocabulary(generation: int | None, *, force: bool = False) -> _Vocabulary:
+    """The thesaurus and tag names, read once per search generation and process."""
+    global _VOCABULARY
+    if generation is None:
+        generation = search.current_generation()
+    if force or _VOCABULARY is None or _VOCABULARY.generation != generation:
+        themes = {t.pk: t for t in Theme.objects.all()}
+        tags = {pk: _Label(slug, name) for pk, slug, name in Tag.objects.values_list("id", "slug", "name")}
+        _VOCABULARY = _Vocabulary(generation, themes, tags)
+    return _VOCABULARY
+
+
+def _page_rows(viewer, ids: list[int], *, with_body: bool) -> dict[int, Experience]:
+    """The fiches of one result page, as model instances holding only what a card shows.
+
+    One plain statement (visibility applied again, as on every read path):
+    building the same with the ORM cost three times the statement itself.
+    """
+    # Model.from_db() wants the values in the model's field order.
+    wanted = {*PAGE_FIELDS, *(BODY_FIELDS if with_body else ())}
+    exp_fields = [f for f in Experience._meta.concrete_fields if f.attname in wanted]
+    territory_fields = [f for f in Territory._meta.concrete_fields if f.attname in PAGE_TERRITORY_FIELDS]
+    fields, territory_names = [f.attname for f in exp_fields], [f.attname for f in territory_fields]
+    exp_columns, territory_columns = [f.column for f in exp_fields], [f.column for f in territory_fields]
+    visible, params = search.visibility_sql(viewer)
+    visible = visible.replace('"experiences_experience".', "e.")
+    select = ", ".join([*(f"e.{c}" for c in exp_columns), *(f"t.{c}" for c in territory_columns)])
+    sql = f"""SELECT {select},
+                     ARRAY(SELECT x.theme_id FROM experiences_experience_themes x WHERE x.experience_id = e.id)
+              FROM experiences_experience e LEFT JOIN territories_territory t ON t.id = e.lead_territory_id
+              WHERE e.id = ANY(%s) AND ({visible})"""  # noqa: S608 - column names from the models, values as parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [ids, *params])
+        rows = cursor.fetchall()
+    n, db = len(fields), connection.alias
+    cache_territory = Experience._meta.get_field("lead_territory").set_cached_value
+    by_id = {}
+    for row in rows:
+        experience = Experience.from_db(db, fields, row[:n])
+        territory_row = row[n : n + len(territory_names)]
+        territory = None if territory_row[0] is None else Territory.from_db(db, territory_names, territory_row)
+        cache_territory(experience, territory)
+        experience.direct_theme_ids = row[-1]
+        by_id[experience.pk] = experience
+    return by_id
+
+
 def _page_experiences(*, viewer, raw, text: str, reference) -> list:
     ids = [hit[0] for hit in raw.hits]
     if not ids:
         return []
-    # Themes and tags as arrays in the same query (no prefetch round trips): the
-    # cards and the API read theme_slugs, theme_labels and tag_names.
-    themes = Theme.objects.filter(experiences=OuterRef("pk")).order_by("position", "name")
-    label = Coalesce(NullIf("name_en", Value("")), "name") if get_language() == "en" else F("name")
-    objects = (
-        Experience.objects.visible_to(viewer)
-        .filter(pk__in=ids)
-        .select_related("lead_territory")
-        .defer("search_vector", "search_keywords", "search_places", "context", "actions", "results", "vigilance_points")
-        .annotate(
-            theme_slugs=ArraySubquery(themes.values("slug")),
-            theme_labels=ArraySubquery(themes.annotate(label=label).values("label")),
-            tag_names=ArraySubquery(Tag.objects.filter(experiences=OuterRef("pk")).order_by("name").values("name")),
-        )
+    vocabulary = _vocabulary(raw.generation)
+    by_id = _page_rows(viewer, ids, with_body=bool(text))
+    known = vocabulary.themes.keys() | vocabulary.tags.keys()
+    if any(i not in known for e in by_id.values() for i in (*e.direct_theme_ids, *e.search_tag_ids)):
+        # Written after this generation was read (its own bump comes at commit): read them again.
+        vocabulary = _vocabulary(raw.generation, force=True)
+    # Every word of the page looked up at once (nothing to ask once the process has seen them).
+    marker = (
+        highlight.Marker(raw.tsquery, (getattr(e, f) for e in by_id.values() for f in ("title", *BODY_FIELDS)))
+        if text
+        else None
     )
-    if text:
-        # Headlines are computed for this page only, in the same query.
-        objects = objects.annotate(**search.headline_annotations(text))
-    by_id = {e.pk: e for e in objects}
     page = []
     for pk, score, comparability in raw.hits:
         experience = by_id.get(pk)
@@ -407,19 +492,22 @@ def _page_experiences(*, viewer, raw, text: str, reference) -> list:
             continue
         experience.score = score
         experience.comparability = comparability
-        if text:
-            experience.title_html = _marked(experience.headline_title)
-            experience.snippet = _marked(experience.headline_body)
+        themes = sorted(
+            (vocabulary.themes[i] for i in experience.direct_theme_ids if i in vocabulary.themes),
+            key=lambda t: (t.position, t.name),
+        )
+        experience.theme_slugs = [t.slug for t in themes]
+        experience.theme_labels = [t.label for t in themes]
+        experience.tag_names = sorted(
+            vocabulary.tags[i].name for i in experience.search_tag_ids if i in vocabulary.tags
+        )
+        if marker:
+            experience.title_html = marker.mark_all(experience.title)
+            experience.snippet = marker.snippet(" ".join(getattr(experience, f) or "" for f in BODY_FIELDS))
         if reference is not None:
             experience.comparability_reason = search.comparability_reason(experience, reference)
         page.append(experience)
     return page
-
-
-def _marked(headline: str) -> str:
-    """Escape ts_headline output, then turn its \x02…\x03 markers into <mark> (nothing else survives)."""
-    text = escape(headline.replace("\x04", " … "))
-    return mark_safe(text.replace("\x02", "<mark>").replace("\x03", "</mark>"))
 
 
 FACET_LABELS = {
@@ -457,11 +545,6 @@ def _static_labels() -> dict[str, dict[str, str]]:
 ORDERED_BY_CHOICES = {"population", "density", "budget", "project_status", "territory_kind", "epci_type"}
 
 
-class _Label(NamedTuple):
-    slug: str
-    name: str
-
-
 def _labels(table: str, ids) -> dict[int, _Label]:
     """{id: (slug, name)} of these rows of a table with slug and name columns."""
     if not ids:
@@ -471,17 +554,35 @@ def _labels(table: str, ids) -> dict[int, _Label]:
         return {pk: _Label(slug, name) for pk, slug, name in cursor.fetchall()}
 
 
-def _facets(counts: dict, data: dict) -> list[Facet]:
+_TERRITORY_LABELS: dict[int, _Label] = {}
+_TERRITORY_LABELS_READ_AT = 0.0
+TERRITORY_LABELS_SECONDS = 600  # régions and départements are renamed by an import, not by users
+
+
+def _territory_labels(ids: set[int]) -> dict[int, _Label]:
+    """Names of the régions and départements in the facets, kept per process for ten minutes."""
+    global _TERRITORY_LABELS_READ_AT
+    if time.monotonic() - _TERRITORY_LABELS_READ_AT > TERRITORY_LABELS_SECONDS:
+        _TERRITORY_LABELS.clear()
+        _TERRITORY_LABELS_READ_AT = time.monotonic()
+    missing = ids - _TERRITORY_LABELS.keys()
+    if missing:
+        _TERRITORY_LABELS.update(_labels(Territory._meta.db_table, missing))
+    return {pk: _TERRITORY_LABELS[pk] for pk in ids if pk in _TERRITORY_LABELS}
+
+
+def _facets(counts: dict, data: dict, generation: int | None = None) -> list[Facet]:
     """Facet values with labels, selected values kept even at zero, themes as a tree."""
     static = _static_labels()
     selected = {name: {str(getattr(v, "pk", v)) for v in (data.get(name) or [])} for name in ExperienceFilterSet.FACETS}
-    themes = list(Theme.objects.all())
+    vocabulary = _vocabulary(generation)
+    themes = list(vocabulary.themes.values())
     territory_ids = {v for name in ("region", "department") for v, _n in counts.get(name, []) if v is not None}
     territory_ids |= {t.pk for name in ("region", "department") for t in data.get(name) or []}
-    # Labels as plain tuples, read with one short statement each: model instances
-    # for a hundred départements cost more than the counts themselves.
-    territories = _labels(Territory._meta.db_table, territory_ids)
-    tags = _labels(Tag._meta.db_table, {v for v, _n in counts.get("tag", [])})
+    # Labels as plain tuples: model instances for a hundred départements cost
+    # more than the counts themselves.
+    territories = _territory_labels(territory_ids)
+    tags = dict(vocabulary.tags)
     tags.update({t.pk: t for t in data.get("tag") or []})
     facets = []
     for name in ExperienceFilterSet.FACETS:

@@ -1,0 +1,154 @@
+"""Highlighted titles and snippets for search results, built in Python.
+
+PostgreSQL's `ts_headline` re-parses every document of the page through the
+French configuration (unaccent + Snowball) at each request: about 4 ms for a
+page of 20 fiches, more than the search itself for a rare word. Here each word
+of the page is looked up in a per-process cache of {word: lexemes}, filled by
+one statement for the words it has not seen yet (`to_tsvector` on the same
+configuration, so a word is marked exactly when the index would match it).
+A warm process asks the database nothing.
+
+The snippet follows `ts_headline`'s fragment mode: up to `MAX_FRAGMENTS`
+windows of at most `MAX_WORDS` words around the matches, the windows with the
+most matches first, shown in document order and joined by " … ". When the
+match is only in a tag, a theme or a place (no word of the text matches), the
+first `MIN_WORDS` words are shown. Everything is escaped; `<mark>` is the only
+markup in the output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import SEARCH_CONFIG
+
+MAX_WORDS, MIN_WORDS, MAX_FRAGMENTS = 35, 18, 2
+CACHE_LIMIT = 200_000  # words; about 30 MB at most
+WORD = re.compile(r"\w+")
+# One lexeme of a tsquery's text form: 'word', optionally :* (prefix) and/or weights; ! before it negates it.
+QUERY_LEXEME = re.compile(r"(!?)\s*'((?:[^']|'')*)'(:\*?[A-D]*)?")
+
+_LEXEMES: dict[str, tuple[str, ...]] = {}
+
+
+class Terms:
+    """The positive lexemes of a tsquery (exact ones, and prefixes for `:*`)."""
+
+    def __init__(self, tsquery: str):
+        self.exact: set[str] = set()
+        prefixes = []
+        for negated, lexeme, suffix in QUERY_LEXEME.findall(tsquery or ""):
+            if negated:
+                continue
+            lexeme = lexeme.replace("''", "'")
+            if suffix and "*" in suffix:
+                prefixes.append(lexeme)
+            else:
+                self.exact.add(lexeme)
+        self.prefixes = tuple(prefixes)
+
+    def __bool__(self) -> bool:
+        return bool(self.exact or self.prefixes)
+
+    def matches(self, lexemes: Iterable[str]) -> bool:
+        return any(lx in self.exact or (self.prefixes and lx.startswith(self.prefixes)) for lx in lexemes)
+
+
+def lexemes(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """{lower-case word: its lexemes in the search configuration} (stop words: ())."""
+    wanted = {w.lower() for w in words}
+    missing = [w for w in wanted if w not in _LEXEMES]
+    if missing:
+        if len(_LEXEMES) + len(missing) > CACHE_LIMIT:
+            _LEXEMES.clear()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT w, ARRAY(SELECT lexeme FROM unnest(to_tsvector(%s::regconfig, w))) FROM unnest(%s::text[]) w",
+                [SEARCH_CONFIG, missing],
+            )
+            _LEXEMES.update((word, tuple(found)) for word, found in cursor.fetchall())
+    return {w: _LEXEMES.get(w, ()) for w in wanted}
+
+
+class Marker:
+    """Finds, in the texts of one result page, the words the query matches."""
+
+    def __init__(self, tsquery: str, texts: Iterable[str]):
+        terms = Terms(tsquery)
+        words = set()
+        for text in texts:
+            words.update(WORD.findall(text or ""))
+        matching = [w for w, found in lexemes(words).items() if terms.matches(found)] if terms else []
+        # Longest first, whole words only, any case ("Gare" and "gare" are the same word here).
+        alternatives = "|".join(re.escape(w) for w in sorted(matching, key=len, reverse=True))
+        self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE) if matching else None
+
+    def mark_all(self, text: str) -> SafeString:
+        """Every matching word of `text` in <mark> (titles)."""
+        text = text or ""
+        if self.pattern is None:
+            return mark_safe(escape(text))
+        return mark_safe(_marked(text, 0, len(text), [m.span() for m in self.pattern.finditer(text)]))
+
+    def snippet(self, text: str) -> SafeString:
+        """Up to two fragments of `text` around its matches, matches in <mark>."""
+        text = " ".join((text or "").split())
+        spans = [m.span() for m in self.pattern.finditer(text)] if self.pattern else []
+        if not spans:
+            lead = LEAD.match(text)
+            end = lead.end() if lead else len(text)
+            return mark_safe(escape(text[:end]) + (" …" if end < len(text) else ""))
+        # A window starts a few words before a match and runs about MAX_WORDS words;
+        # the best windows are those holding the most matches.
+        windows = []
+        for first, _end in spans:
+            start = _word_start(text, max(0, first - BEFORE_CHARS))
+            stop = _word_end(text, min(len(text), start + WINDOW_CHARS), spans)
+            inside = sum(1 for a, b in spans if a >= start and b <= stop)
+            windows.append((inside, -start, start, stop))
+        chosen: list[tuple[int, int]] = []
+        for _count, _neg, start, stop in sorted(windows, reverse=True):
+            if all(stop <= a or start >= b for a, b in chosen):
+                chosen.append((start, stop))
+            if len(chosen) == MAX_FRAGMENTS:
+                break
+        return mark_safe(" … ".join(_marked(text, start, stop, spans) for start, stop in sorted(chosen)))
+
+
+LEAD = re.compile(rf"(?:\W*\w+){{1,{MIN_WORDS}}}")
+BEFORE_CHARS = 40  # about 6 words of context before the first match of a fragment
+WINDOW_CHARS = 230  # about MAX_WORDS words
+
+
+def _word_start(text: str, i: int) -> int:
+    """`i`, moved forward to the start of the next word unless it is at one already."""
+    if i == 0 or not text[i - 1].isalnum():
+        return i
+    while i < len(text) and text[i].isalnum():
+        i += 1
+    return i
+
+
+def _word_end(text: str, i: int, spans) -> int:
+    """`i`, moved back to the end of a word, never cutting a match."""
+    for a, b in spans:
+        if a < i < b:
+            return b
+    while 0 < i < len(text) and text[i].isalnum() and text[i - 1].isalnum():
+        i -= 1
+    return i
+
+
+def _marked(text: str, start: int, stop: int, spans) -> str:
+    out, last = [], start
+    for a, b in spans:
+        if a >= start and b <= stop:
+            out += [escape(text[last:a]), "<mark>", escape(text[a:b]), "</mark>"]
+            last = b
+    out.append(escape(text[last:stop]))
+    return "".join(out).strip()
