@@ -325,7 +325,10 @@ class Experience(TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "visibility"], name="experience_status_visibility"),
+            # Review queues and drafts. Not (status, visibility): with 80 % of the rows
+            # published and public, the planner ANDed that index with the text index
+            # and doubled the time of a common-word search.
+            models.Index(fields=["status"], condition=~Q(status="published"), name="experience_unpublished"),
             # Search: full text, array facets, territory facets, newest-first landing page.
             GinIndex(fields=["search_vector"], name="experience_search_vector"),
             GinIndex(fields=["search_theme_ids"], name="experience_search_themes"),

@@ -1,3 +1,8 @@
+import functools
+from urllib.parse import quote
+
+from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -94,13 +99,20 @@ _DATE = serializers.DateField()
 _DATETIME = serializers.DateTimeField()
 
 
+@functools.cache
+def _budget_field() -> serializers.Field:
+    return ExperienceSearchHitSerializer().fields["budget_amount"]
+
+
 def search_hit_data(experiences) -> list[dict]:
     """What ExperienceSearchHitSerializer(experiences, many=True).data gives, built directly.
 
     A page of 20 hits through nested DRF serializers cost as much as the search
     statement; a test keeps both outputs identical.
     """
-    budget = ExperienceSearchHitSerializer().fields["budget_amount"]
+    budget = _budget_field()
+    # One reverse() for the page: a fiche's URL differs from another's by its slug only.
+    url_pattern = reverse("experiences:detail", kwargs={"slug": "__slug__"})
     hits = []
     for e in experiences:
         t = e.lead_territory
@@ -108,7 +120,7 @@ def search_hit_data(experiences) -> list[dict]:
             {
                 "id": e.id,
                 "slug": e.slug,
-                "url": e.get_absolute_url(),
+                "url": url_pattern.replace("__slug__", quote(e.slug, safe=RFC3986_SUBDELIMS + "/~:@")),
                 "title": e.title,
                 "title_en": e.title_en,
                 "summary": e.summary,
