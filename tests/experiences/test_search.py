@@ -285,6 +285,24 @@ def test_filterset_queryset_and_search_agree(visitor, geo):
     assert set(titles(search(visitor, params.urlencode()))) == {"gare a"}
 
 
+def test_each_filterset_gets_its_own_filters_and_the_readers_tag_queryset(visitor, staff, org_a):
+    from experiences.filtersets import ExperienceFilterSet
+    from experiences.selectors import _Request
+
+    hidden = TagFactory(name="mot cache")
+    fiche(title="secret", visibility="confidential", client_organisation=org_a, tags=[hidden])
+    params = QueryDict(f"tag={hidden.slug}")
+    for_staff = ExperienceFilterSet(params, queryset=Experience.objects.all(), request=_Request(staff))
+    for_visitor = ExperienceFilterSet(params, queryset=Experience.objects.none(), request=_Request(visitor))
+    assert for_staff.is_valid()
+    assert not for_visitor.is_valid()  # the tag of a fiche the visitor cannot read is not accepted
+    assert for_staff.filters["tag"] is not for_visitor.filters["tag"]
+    assert for_staff.filters["tag"].extra is not for_visitor.filters["tag"].extra
+    assert callable(ExperienceFilterSet.base_filters["tag"].extra["queryset"])  # not a reader's queryset
+    # Filter methods are bound to each instance's copy: .qs works.
+    assert list(for_staff.qs.values_list("title", flat=True)) == ["secret"]
+
+
 def test_refresh_follows_theme_changes_and_skips_unchanged_rows(visitor):
     _i, tiers, _d, concertation = theme_tree()
     e = fiche(title="x", themes=[tiers])
