@@ -67,21 +67,28 @@ def test_a_bulk_load_writes_through_parallel_connections_and_rebuilds_the_indexe
     assert SearchTerm.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_failing_writer_rolls_back_every_writer_and_keeps_the_indexes(monkeypatch):
+def _break_row(monkeypatch, number: int, spoil) -> None:
+    """Small batches, and `spoil(values)` applied to fiche `number` as it is generated."""
     from experiences import synthetic
 
-    make_geo()
     monkeypatch.setattr(synthetic, "BATCH", 25)
     one = synthetic._one
 
-    def broken(rnd, *, number, **kwargs):
+    def broken(rnd, *, number: int, **kwargs):
         values = one(rnd, number=number, **kwargs)
-        if number == 60:  # third batch: the first writer's second batch, while the other writer is fine
-            values["lead_territory_id"] = 987_654_321
+        if number == target:
+            spoil(values)
         return values
 
+    target = number
     monkeypatch.setattr(synthetic, "_one", broken)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_writer_rolls_back_every_writer_and_keeps_the_indexes(monkeypatch):
+    make_geo()
+    # Fiche 60 is in the third batch: the first writer's second one, while the other writer is fine.
+    _break_row(monkeypatch, 60, lambda values: values.update(lead_territory_id=987_654_321))
     with pytest.raises(IntegrityError):
         generate_synthetic_experiences(180, seed=1, progress=False, writers=2, bulk_threshold=100)
     assert not Experience.objects.exists()
@@ -90,18 +97,11 @@ def test_a_failing_writer_rolls_back_every_writer_and_keeps_the_indexes(monkeypa
 
 @pytest.mark.django_db(transaction=True)
 def test_an_error_while_generating_rolls_back_the_writers(monkeypatch):
-    from experiences import synthetic
+    def fail(values):
+        raise ValueError("generator failed")
 
     make_geo()
-    monkeypatch.setattr(synthetic, "BATCH", 25)
-    one = synthetic._one
-
-    def broken(rnd, *, number, **kwargs):
-        if number == 120:
-            raise ValueError("generator failed")
-        return one(rnd, number=number, **kwargs)
-
-    monkeypatch.setattr(synthetic, "_one", broken)
+    _break_row(monkeypatch, 120, fail)
     with pytest.raises(ValueError, match="generator failed"):
         generate_synthetic_experiences(180, seed=1, progress=False, writers=2, bulk_threshold=100)
     assert not Experience.objects.exists()
