@@ -109,6 +109,9 @@ class Marker:
         for first, _end in spans:
             start = _word_start(text, max(0, first - BEFORE_CHARS))
             stop = _word_end(text, min(len(text), start + WINDOW_CHARS), spans)
+            words = WORD.findall(text, start, stop)
+            if len(words) > MAX_WORDS:  # short words: the word count decides
+                stop = _nth_word_end(text, start, MAX_WORDS)
             inside = sum(1 for a, b in spans if a >= start and b <= stop)
             windows.append((inside, -start, start, stop))
         chosen: list[tuple[int, int]] = []
@@ -142,6 +145,13 @@ def _word_end(text: str, i: int, spans) -> int:
     while 0 < i < len(text) and text[i].isalnum() and text[i - 1].isalnum():
         i -= 1
     return i
+
+
+def _nth_word_end(text: str, start: int, n: int) -> int:
+    for i, m in enumerate(WORD.finditer(text, start), start=1):
+        if i == n:
+            return m.end()
+    return len(text)
 
 
 def _marked(text: str, start: int, stop: int, spans) -> str:

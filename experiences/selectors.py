@@ -19,6 +19,7 @@ from territories.models import Territory
 from . import highlight, search
 from .filtersets import ExperienceFilterSet
 from .models import Contact, Experience, Organisation, Tag, Theme
+from .richtext import RICH_TEXT_FIELDS, html_to_text
 
 
 def experience_list(*, viewer, params=None):
@@ -469,6 +470,15 @@ def _page_rows(viewer, ids: list[int], *, with_body: bool) -> dict[int, Experien
     return by_id
 
 
+def _plain_body(experience: Experience) -> str:
+    """The text a snippet is cut from: summary, then the rich-text fields without their markup."""
+    return " ".join(
+        html_to_text(value) if name in RICH_TEXT_FIELDS else value
+        for name in BODY_FIELDS
+        if (value := getattr(experience, name))
+    )
+
+
 def _page_experiences(*, viewer, raw, text: str, reference) -> list:
     ids = [hit[0] for hit in raw.hits]
     if not ids:
@@ -480,11 +490,8 @@ def _page_experiences(*, viewer, raw, text: str, reference) -> list:
         # Written after this generation was read (its own bump comes at commit): read them again.
         vocabulary = _vocabulary(raw.generation, force=True)
     # Every word of the page looked up at once (nothing to ask once the process has seen them).
-    marker = (
-        highlight.Marker(raw.tsquery, (getattr(e, f) for e in by_id.values() for f in ("title", *BODY_FIELDS)))
-        if text
-        else None
-    )
+    bodies = {pk: _plain_body(e) for pk, e in by_id.items()} if text else {}
+    marker = highlight.Marker(raw.tsquery, [*bodies.values(), *(e.title for e in by_id.values())]) if text else None
     page = []
     for pk, score, comparability in raw.hits:
         experience = by_id.get(pk)
@@ -503,7 +510,7 @@ def _page_experiences(*, viewer, raw, text: str, reference) -> list:
         )
         if marker:
             experience.title_html = marker.mark_all(experience.title)
-            experience.snippet = marker.snippet(" ".join(getattr(experience, f) or "" for f in BODY_FIELDS))
+            experience.snippet = marker.snippet(bodies[pk])
         if reference is not None:
             experience.comparability_reason = search.comparability_reason(experience, reference)
         page.append(experience)

@@ -1,7 +1,9 @@
-// "Ma collectivité" combobox (ARIA 1.2 combobox + listbox) for forms other than the
-// search page's (which has its own, in search.js). Choosing a territory fills the
-// hidden slug field; it does not submit. Without JavaScript the typed name is sent
-// as `ref_q` and the server resolves it.
+// The "ma collectivité" combobox (ARIA 1.2 combobox + listbox), on every form that has
+// one: an input marked data-territory-combobox and, in the same form, a hidden
+// field marked data-territory-slug. Choosing a territory fills that field. With
+// data-submit-on-choose (the search page) the first option is preselected, choosing
+// submits the form, and typing alone never does. Without JavaScript the typed name
+// is sent as `ref_q` and the server resolves it.
 (function () {
   "use strict";
 
@@ -12,6 +14,7 @@
     const listbox = document.getElementById(input.getAttribute("aria-controls"));
     const lang = document.documentElement.lang || "fr";
     const inhabitants = input.dataset.inhabitants || "hab.";
+    const submitOnChoose = "submitOnChoose" in input.dataset;
     let items = [];
     let active = -1;
     let timer = null;
@@ -54,6 +57,7 @@
       slug.value = item.slug;
       items = [];
       close();
+      if (submitOnChoose) input.form.requestSubmit();
     }
 
     async function lookup() {
@@ -68,7 +72,7 @@
         if (!response.ok) return;
         const data = await response.json();
         items = (Array.isArray(data) ? data : data.results || []).slice(0, 8);
-        active = -1;
+        active = submitOnChoose && items.length ? 0 : -1;
         render();
       } catch (error) {
         if (error.name !== "AbortError") throw error;
@@ -80,6 +84,10 @@
       clearTimeout(timer);
       timer = setTimeout(lookup, 150);
     });
+    if (submitOnChoose) {
+      // htmx searches on "change": typing a name alone must not launch a search.
+      input.addEventListener("change", (event) => event.stopPropagation());
+    }
     input.addEventListener("keydown", (event) => {
       if (listbox.hidden) return;
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
@@ -98,7 +106,11 @@
     input.addEventListener("blur", () => setTimeout(close, 150));
   }
 
-  document.addEventListener("DOMContentLoaded", () => {
+  function setupAll() {
     document.querySelectorAll("[data-territory-combobox]").forEach(setup);
-  });
+  }
+
+  document.addEventListener("DOMContentLoaded", setupAll);
+  // htmx replaces the search page's content after each change: wire the new input.
+  document.addEventListener("htmx:afterSettle", setupAll);
 })();

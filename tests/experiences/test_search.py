@@ -115,6 +115,30 @@ def test_snippets_highlight_matches_and_escape_everything_else(visitor):
     assert "<" not in re.sub(r"</?mark>", "", str(hit.title_html))
 
 
+def test_snippets_are_cut_from_the_text_of_rich_fields_not_their_markup(visitor):
+    fiche(
+        title="Une fiche",
+        summary="Un résumé sans le mot.",
+        context="<p>Le bourg a perdu sa <strong>gare</strong> en 1990.</p><ul><li>Une halle &amp; un quai</li></ul>",
+    )
+    hit = search(visitor, "q=gares").experiences[0]
+    assert "<mark>gare</mark>" in hit.snippet
+    assert "&lt;" not in hit.snippet and "strong" not in hit.snippet
+    assert "Une halle &amp; un quai" in hit.snippet  # the entity decoded, then escaped once
+
+
+def test_the_snippet_shows_the_two_passages_with_the_most_matches(visitor):
+    filler = " ".join(f"mot{n}" for n in range(60))
+    fiche(
+        title="Une fiche",
+        summary=f"Une gare ici. {filler} La gare et la gare encore. {filler} Une dernière gare.",
+    )
+    snippet = str(search(visitor, "q=gare").experiences[0].snippet)
+    assert snippet.count(" … ") == 1  # two fragments
+    assert "la <mark>gare</mark> encore" in snippet  # the passage with two matches is kept
+    assert len(re.findall(r"\w+", re.sub(r"</?mark>", "", snippet))) <= 2 * 40
+
+
 # --- Facets --------------------------------------------------------------------
 
 
