@@ -473,7 +473,7 @@ def _page_rows(viewer, ids: list[int], *, with_body: bool) -> dict[int, Experien
 def _plain_body(experience: Experience) -> str:
     """The text a snippet is cut from: summary, then the rich-text fields without their markup."""
     return " ".join(
-        html_to_text(value) if name in RICH_TEXT_FIELDS else value
+        html_to_text(value) if name in RICH_TEXT_FIELDS and ("<" in value or "&" in value) else value
         for name in BODY_FIELDS
         if (value := getattr(experience, name))
     )
