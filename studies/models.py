@@ -160,6 +160,9 @@ class ReportJob(TimeStampedModel):
     task_id = models.CharField(_("tâche Celery"), max_length=64, blank=True)
     started_at = models.DateTimeField(_("démarré le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    language = models.CharField(
+        _("langue du rapport"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     objects = ReportQuerySet.as_manager()
 
@@ -196,6 +199,9 @@ class ReportVersion(models.Model):
     )
     generated_at = models.DateTimeField(_("généré le"), auto_now_add=True)
     snapshot = models.JSONField(_("données figées"), default=dict)
+    language = models.CharField(
+        _("langue du rapport"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     objects = ReportQuerySet.as_manager()
 

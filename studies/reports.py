@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from core import maps
 from core.pdf import ASSET_ORIGIN, RenderedPDF, render_pdf
@@ -171,10 +171,15 @@ def build_report_html(
     generated_at=None,
     generated_by: str = "",
     on_section: Callable[[int, int], None] | None = None,
+    language: str = "fr",
 ) -> str:
-    """The whole report as one HTML document, rendered in French."""
+    """The whole report as one HTML document, its headings, labels and dates in `language`.
+
+    The fiches' own texts stay in the language they were written in (the
+    snapshot is the same whatever the report's language, so versions compare).
+    """
     snapshot = json.loads(json.dumps(snapshot))  # sections annotate items: never touch the caller's copy
-    with override("fr"):
+    with override(language):
         sections = report_sections(snapshot)
         toc, chapters = _toc(sections)
         brand = branding()
@@ -201,8 +206,8 @@ def build_report_html(
 
 
 def build_fiche_html(experience: dict, *, show_contacts: bool) -> str:
-    """A one-experience fiche document (from the experience page)."""
-    with override("fr"):
+    """A one-experience fiche document (from the experience page), in the reader's language."""
+    with override(get_language() or settings.LANGUAGE_CODE):
         context = {
             "experience": experience,
             "item": None,

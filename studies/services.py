@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -257,12 +258,14 @@ def _enqueue_report(job_id: int) -> None:
 
 
 @transaction.atomic
-def report_job_request(*, study: Study, by) -> ReportJob:
-    """Ask for a new report version; the task is enqueued after commit.
+def report_job_request(*, study: Study, by, language: str = settings.LANGUAGE_CODE) -> ReportJob:
+    """Ask for a new report version in `language`; the task is enqueued after commit.
 
     A second click while a job is queued or running returns that job.
     """
     _ensure_can_edit(study, by)
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Langue de rapport inconnue : %(code)s") % {"code": language[:10]}})
     Study.objects.select_for_update().filter(pk=study.pk).first()
     active = selectors.report_active_job(study=study)
     if active is not None:
@@ -273,6 +276,7 @@ def report_job_request(*, study: Study, by) -> ReportJob:
         status=ReportJob.Status.QUEUED,
         total=study.items.count() + 8,
         message=_("En file d'attente"),
+        language=language,
     )
     job.full_clean()
     job.save()
@@ -371,10 +375,17 @@ def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
                 progress.set(sections + 1, total, _("Écriture du PDF"), force=True)
 
         html = reports.build_report_html(
-            snapshot, version=number, generated_at=generated_at, generated_by=author, on_section=on_section
+            snapshot,
+            version=number,
+            generated_at=generated_at,
+            generated_by=author,
+            on_section=on_section,
+            language=job.language,
         )
         pdf = render_pdf(html, on_step=on_step)
-        version_id = _save_version(job_id=job.pk, study_id=study.pk, number=number, pdf=pdf, snapshot=snapshot)
+        version_id = _save_version(
+            job_id=job.pk, study_id=study.pk, number=number, pdf=pdf, snapshot=snapshot, language=job.language
+        )
         if version_id is not None:
             return version_id
         if (
@@ -387,7 +398,7 @@ def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
 
 
 @transaction.atomic
-def _save_version(*, job_id: int, study_id: int, number: int, pdf, snapshot: dict) -> int | None:
+def _save_version(*, job_id: int, study_id: int, number: int, pdf, snapshot: dict, language: str) -> int | None:
     job = ReportJob.objects.select_for_update().get(pk=job_id)
     if job.status != ReportJob.Status.RUNNING or ReportVersion.objects.filter(job_id=job_id).exists():
         return None  # a duplicate delivery already saved it (or the job was given up)
@@ -403,8 +414,10 @@ def _save_version(*, job_id: int, study_id: int, number: int, pdf, snapshot: dic
         size=len(pdf.content),
         generated_by=job.requested_by,
         snapshot=snapshot,
+        language=language,
     )
-    filename = f"{slugify(study.title)[:80] or 'rapport'}-v{number}.pdf"
+    suffix = "" if language == settings.LANGUAGE_CODE else f"-{language}"
+    filename = f"{slugify(study.title)[:80] or 'rapport'}-v{number}{suffix}.pdf"
     version.file.save(filename, ContentFile(pdf.content), save=False)
     try:
         version.full_clean()

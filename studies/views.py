@@ -9,10 +9,11 @@ JSON; plain form posts (no JavaScript) get a redirect back to the workspace.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -260,7 +261,10 @@ def texts_save(request, slug):
 @require_POST
 def report_generate(request, slug):
     study = _editable(request, slug)
-    job = services.report_job_request(study=study, by=request.user)
+    language = request.POST.get("language") or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        return HttpResponseBadRequest(_("Langue de rapport inconnue."))
+    job = services.report_job_request(study=study, by=request.user, language=language)
     if request.headers.get("HX-Request"):
         return render(request, "studies/partials/report_job.html", {"study": study, "job": job})
     return redirect(study.get_absolute_url() + "#rapports")

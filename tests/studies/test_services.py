@@ -203,3 +203,28 @@ def test_a_job_interrupted_too_many_times_is_given_up(study, staff):
     assert services.report_job_run(job_id=job.pk) is None
     job.refresh_from_db()
     assert job.status == "failed" and "interrompu" in job.error
+
+
+def test_a_report_asked_in_english_has_english_headings_and_keeps_the_fiches_texts(study, team_consultant, monkeypatch):
+    monkeypatch.setattr(services, "_enqueue_report", lambda job_id: None)
+    study.items.create(experience=ExperienceFactory(title="Un tiers-lieu en gare"), position=1)
+    job = services.report_job_request(study=study, by=team_consultant, language="en")
+    version = ReportVersion.objects.get(pk=services.report_job_run(job_id=job.pk))
+    text = subprocess.run(["pdftotext", version.file.path, "-"], capture_output=True, text=True, check=True).stdout
+    assert version.language == "en" and version.file.name.endswith("-v1-en.pdf")
+    assert "benchmarking study" in text.lower() and "experience fiches" in text.lower()
+    assert "fiches expériences" not in text.lower()
+    assert "Un tiers-lieu en gare" in text  # the fiche's own words are not translated
+    # The default stays French.
+    job = services.report_job_request(study=study, by=team_consultant)
+    french = ReportVersion.objects.get(pk=services.report_job_run(job_id=job.pk))
+    text = subprocess.run(["pdftotext", french.file.path, "-"], capture_output=True, text=True, check=True).stdout
+    assert french.language == "fr" and "fiches expériences" in text.lower()
+
+
+def test_an_unknown_report_language_is_refused(study, team_consultant):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.report_job_request(study=study, by=team_consultant, language="xx")
+    assert not ReportJob.objects.exists()

@@ -141,6 +141,20 @@ def test_generate_button_creates_a_job_and_the_status_partial_shows_it(client, s
     assert status.json()["status"] == "queued"
 
 
+def test_the_generate_form_offers_the_report_languages_and_passes_the_choice(
+    client, study, team_consultant, monkeypatch
+):
+    from studies import services
+
+    monkeypatch.setattr(services, "_enqueue_report", lambda job_id: None)
+    client.force_login(team_consultant)
+    page = client.get(f"/etudes/{study.slug}/").content.decode()
+    assert 'name="language"' in page and 'value="en"' in page
+    client.post(f"/etudes/{study.slug}/rapports/generer/", {"language": "en"})
+    assert ReportJob.objects.get().language == "en"
+    assert client.post(f"/etudes/{study.slug}/rapports/generer/", {"language": "xx"}).status_code == 400
+
+
 def test_staff_creates_a_study_from_the_form(client, staff, org_a):
     client.force_login(staff)
     response = client.post(
