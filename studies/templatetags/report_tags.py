@@ -10,6 +10,7 @@ from django import template
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -38,6 +39,12 @@ def typo(value) -> str:
     text = _UNIT.sub(lambda m: m.group(1) + NBSP + m.group(2), text)
     # A URL is not prose: undo the spaces the rules above may have put in it.
     return re.sub(r"(https?)[\u202f\u00a0]?:(//\S+)", r"\1:\2", text)
+
+
+@register.simple_tag
+def colon() -> str:
+    """ " : " after a label: a non-breaking space before the colon in French, none in English."""
+    return f"{NBSP}: " if (get_language() or "fr").startswith("fr") else ": "
 
 
 @register.filter
