@@ -262,9 +262,10 @@ def texts_save(request, slug):
 def report_generate(request, slug):
     study = _editable(request, slug)
     language = request.POST.get("language") or settings.LANGUAGE_CODE
-    if language not in dict(settings.LANGUAGES):
-        return HttpResponseBadRequest(_("Langue de rapport inconnue."))
-    job = services.report_job_request(study=study, by=request.user, language=language)
+    try:
+        job = services.report_job_request(study=study, by=request.user, language=language)
+    except ValidationError as exc:  # the service checks the language
+        return HttpResponseBadRequest(" ".join(exc.messages))
     if request.headers.get("HX-Request"):
         return render(request, "studies/partials/report_job.html", {"study": study, "job": job})
     return redirect(study.get_absolute_url() + "#rapports")

@@ -4,5 +4,4 @@ T = {
     "langue du rapport": "report language",
     "Langue du rapport": "Report language",
     "Langue de rapport inconnue : %(code)s": "Unknown report language: %(code)s",
-    "Langue de rapport inconnue.": "Unknown report language.",
 }
