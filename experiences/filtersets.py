@@ -117,6 +117,9 @@ class _ShallowCopied(dict):
         return copies
 
 
+_FORM_CLASSES: dict = {}
+
+
 class ExperienceFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Recherche"), method="filter_text", max_length=200)
     theme = django_filters.ModelMultipleChoiceFilter(
@@ -205,6 +208,21 @@ class ExperienceFilterSet(django_filters.FilterSet):
         # cached form field.
         self.base_filters = _ShallowCopied(type(self).base_filters)
         super().__init__(*args, **kwargs)
+
+    def get_form_class(self):
+        # django-filter builds a new form class (and every field) per instance.
+        # Only the tag field depends on the reader (the tags they may see), so
+        # readers of one visibility class share one class; its querysets stay
+        # lazy and each form instance deep-copies its fields (fresh querysets).
+        from .search import visibility_class
+
+        key = (type(self), visibility_class(getattr(self.request, "user", None)))
+        form_class = _FORM_CLASSES.get(key)
+        if form_class is None:
+            if len(_FORM_CLASSES) > 1024:
+                _FORM_CLASSES.clear()
+            form_class = _FORM_CLASSES[key] = super().get_form_class()
+        return form_class
 
     # --- The conditions, as Q objects over the experience row ---------------
     @staticmethod

@@ -55,8 +55,12 @@ class Terms:
     def __bool__(self) -> bool:
         return bool(self.exact or self.prefixes)
 
-    def matches(self, lexemes: Iterable[str]) -> bool:
-        return any(lx in self.exact or (self.prefixes and lx.startswith(self.prefixes)) for lx in lexemes)
+    def matches(self, lexemes: tuple[str, ...]) -> bool:
+        if not lexemes:
+            return False
+        if not self.exact.isdisjoint(lexemes):
+            return True
+        return bool(self.prefixes) and any(lx.startswith(self.prefixes) for lx in lexemes)
 
 
 def lexemes(words: Iterable[str]) -> dict[str, tuple[str, ...]]:
@@ -80,9 +84,8 @@ class Marker:
 
     def __init__(self, tsquery: str, texts: Iterable[str]):
         terms = Terms(tsquery)
-        words = set()
-        for text in texts:
-            words.update(WORD.findall(text or ""))
+        # lexemes() looks words up in lower case: one pass over the page's text.
+        words = set(WORD.findall("\n".join(t for t in texts if t).lower())) if terms else set()
         matching = [w for w, found in lexemes(words).items() if terms.matches(found)] if terms else []
         # Longest first, whole words only, any case ("Gare" and "gare" are the same word here).
         alternatives = "|".join(re.escape(w) for w in sorted(matching, key=len, reverse=True))

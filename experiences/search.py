@@ -334,9 +334,24 @@ def q_to_sql(q: Q) -> tuple[str, list]:
     return sql or "TRUE", list(params)
 
 
+_VISIBILITY_SQL: dict[str, tuple[str, tuple]] = {}
+
+
 def visibility_sql(viewer) -> tuple[str, list]:
-    q = Experience.objects.visibility_q(viewer)
-    return ("TRUE", []) if q is None else q_to_sql(q)
+    """The visibility rule as SQL on alias-free columns, compiled once per visibility class.
+
+    Viewers of one class see exactly the same fiches (see `visibility_class`),
+    so they share the compiled fragment; the rule has no other input.
+    """
+    key = visibility_class(viewer)
+    found = _VISIBILITY_SQL.get(key)
+    if found is None:
+        q = Experience.objects.visibility_q(viewer)
+        sql, params = ("TRUE", []) if q is None else q_to_sql(q)
+        if len(_VISIBILITY_SQL) > 1024:  # consultants' classes are per person: keep it bounded
+            _VISIBILITY_SQL.clear()
+        found = _VISIBILITY_SQL[key] = (sql, tuple(params))
+    return found[0], list(found[1])
 
 
 def visibility_class(viewer) -> str:

@@ -327,6 +327,30 @@ def test_each_filterset_gets_its_own_filters_and_the_readers_tag_queryset(visito
     assert list(for_staff.qs.values_list("title", flat=True)) == ["secret"]
 
 
+def test_readers_of_one_visibility_class_share_a_form_class_and_others_do_not(visitor, staff, org_a):
+    from django.contrib.auth.models import AnonymousUser
+
+    from experiences.filtersets import ExperienceFilterSet
+    from experiences.selectors import _Request
+
+    hidden = TagFactory(name="mot reserve")
+    fiche(title="secret", visibility="confidential", client_organisation=org_a, tags=[hidden])
+    params = QueryDict(f"tag={hidden.slug}")
+
+    def filterset(user):
+        return ExperienceFilterSet(params, queryset=Experience.objects.none(), request=_Request(user))
+
+    first_visitor, for_staff, other_visitor = filterset(visitor), filterset(staff), filterset(AnonymousUser())
+    assert not first_visitor.is_valid()
+    assert for_staff.is_valid()
+    assert not other_visitor.is_valid()  # after staff's form class was built: still refused
+    assert type(first_visitor.form) is type(other_visitor.form)
+    assert type(first_visitor.form) is not type(for_staff.form)
+    # Each form has its own fields and a fresh tag queryset (no cached rows shared).
+    assert first_visitor.form.fields["tag"] is not other_visitor.form.fields["tag"]
+    assert first_visitor.form.fields["tag"].queryset is not other_visitor.form.fields["tag"].queryset
+
+
 def test_refresh_follows_theme_changes_and_skips_unchanged_rows(visitor):
     _i, tiers, _d, concertation = theme_tree()
     e = fiche(title="x", themes=[tiers])
