@@ -289,7 +289,11 @@ def report_job_status(request, slug, job_id):
                 "download": reverse("studies:report_download", args=[study.slug, version.number]) if version else None,
             }
         )
-    return render(request, "studies/partials/report_job.html", {"study": study, "job": job})
+    context = {"study": study, "job": job}
+    if job.status in ("done", "failed"):
+        # The poll that sees the end also refreshes the list of versions below (out of band).
+        context |= {"versions": selectors.report_versions(study=study), "refresh_versions": True}
+    return render(request, "studies/partials/report_job.html", context)
 
 
 def report_download(request, slug, number):

@@ -141,6 +141,26 @@ def test_generate_button_creates_a_job_and_the_status_partial_shows_it(client, s
     assert status.json()["status"] == "queued"
 
 
+def test_the_poll_that_sees_the_job_done_also_refreshes_the_versions_list(client, study, team_consultant, monkeypatch):
+    from studies import services
+
+    monkeypatch.setattr(services, "_enqueue_report", lambda job_id: None)
+    client.force_login(team_consultant)
+    client.post(f"/etudes/{study.slug}/rapports/generer/")
+    job = ReportJob.objects.get()
+    url = f"/etudes/{study.slug}/rapports/jobs/{job.pk}/"
+    page = client.get(f"/etudes/{study.slug}/").content.decode()
+    assert page.count('id="report-versions"') == 1 and "hx-swap-oob" not in page
+    running = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="report-versions"' not in running
+    version_id = services.report_job_run(job_id=job.pk)
+    done = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="report-versions" hx-swap-oob="true"' in done
+    version = study.versions.get(pk=version_id)
+    assert f"/etudes/{study.slug}/rapports/v{version.number}.pdf" in done
+    assert "Aucun rapport généré" not in done
+
+
 def test_the_generate_form_offers_the_report_languages_and_passes_the_choice(
     client, study, team_consultant, monkeypatch
 ):
