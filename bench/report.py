@@ -35,8 +35,9 @@ django.setup()
 import logging  # noqa: E402
 
 from django.conf import settings  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
+from bench.machine import yardstick  # noqa: E402
 from core.pdf import ASSET_ORIGIN, render_pdf, resolve_local_url  # noqa: E402
 from core.roles import Role  # noqa: E402
 from studies import reports, selectors  # noqa: E402
@@ -214,6 +215,7 @@ def main() -> None:
     wp, wp_cpu = statistics.median(times), statistics.median(cpus)
     # On a shared machine wall time includes waiting for a core: CPU time is printed too.
     print(f"experiences: {items}  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(yardstick(connection))
     print(
         f"weasyprint (warm, whole task): pages={pages} median={wp:.2f}s cpu={wp_cpu:.2f}s "
         f"runs={[round(t, 2) for t in times]}"

@@ -44,6 +44,7 @@ from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench.machine import yardstick  # noqa: E402
 from experiences import search as engine  # noqa: E402
 from experiences.filtersets import ExperienceFilterSet  # noqa: E402
 from experiences.models import Experience, Tag, Theme  # noqa: E402
@@ -411,6 +412,7 @@ def main() -> None:
         "\napi/sql = API p95 / its SQL p95 (target ≤ 1.5); naive/api and gb/api = medians (targets ≥ 50, ≥ 3);"
         "\napi/tnt = API p95 / tantivy median (target ≤ 25 on common words)."
     )
+    print(yardstick(connection))
 
 
 if __name__ == "__main__":

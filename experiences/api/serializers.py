@@ -6,30 +6,31 @@ from django.utils.http import RFC3986_SUBDELIMS
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from core.api.serializers import CachedModelSerializer
 from territories.api.serializers import TerritoryBriefSerializer
 
 from ..models import Experience, Organisation, Tag, Theme
 
 
-class ThemeSerializer(serializers.ModelSerializer):
+class ThemeSerializer(CachedModelSerializer):
     class Meta:
         model = Theme
         fields = ["id", "slug", "name", "name_en", "parent", "synonyms"]
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(CachedModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "slug", "name"]
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(CachedModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "slug", "name", "kind", "country", "website", "description"]
 
 
-class ExperienceListSerializer(serializers.ModelSerializer):
+class ExperienceListSerializer(CachedModelSerializer):
     lead_territory = TerritoryBriefSerializer(read_only=True)
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)

@@ -1,12 +1,13 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.serializers import CachedModelSerializer
 from territories.api.serializers import TerritoryBriefSerializer
 
 from ..models import Deliverable, Milestone, Partnership, PartnershipFunding, PartnershipParty
 
 
-class PartySerializer(serializers.ModelSerializer):
+class PartySerializer(CachedModelSerializer):
     organisation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
 
@@ -15,7 +16,7 @@ class PartySerializer(serializers.ModelSerializer):
         fields = ["organisation", "organisation_name", "role"]
 
 
-class FundingSerializer(serializers.ModelSerializer):
+class FundingSerializer(CachedModelSerializer):
     funder = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     funder_name = serializers.CharField(source="funder.name", read_only=True)
 
@@ -24,7 +25,7 @@ class FundingSerializer(serializers.ModelSerializer):
         fields = ["funder", "funder_name", "year", "amount", "currency", "received"]
 
 
-class DeliverableSerializer(serializers.ModelSerializer):
+class DeliverableSerializer(CachedModelSerializer):
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
 
     class Meta:
@@ -32,7 +33,7 @@ class DeliverableSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "due_date", "status", "delivered_on", "overdue"]
 
 
-class MilestoneSerializer(serializers.ModelSerializer):
+class MilestoneSerializer(CachedModelSerializer):
     class Meta:
         model = Milestone
         fields = ["date", "title"]
@@ -51,7 +52,7 @@ class LinkSerializer(serializers.Serializer):
     url = serializers.CharField()
 
 
-class PartnershipListSerializer(serializers.ModelSerializer):
+class PartnershipListSerializer(CachedModelSerializer):
     url = serializers.CharField(source="get_absolute_url", read_only=True)
     phase = serializers.ChoiceField(choices=Partnership.Phase.choices, read_only=True)
     parties = PartySerializer(many=True, read_only=True)

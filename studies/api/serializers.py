@@ -2,10 +2,12 @@
 
 from rest_framework import serializers
 
+from core.api.serializers import CachedModelSerializer
+
 from ..models import ReportJob, ReportVersion, Study, StudyExperience
 
 
-class StudyItemSerializer(serializers.ModelSerializer):
+class StudyItemSerializer(CachedModelSerializer):
     experience = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
@@ -13,7 +15,7 @@ class StudyItemSerializer(serializers.ModelSerializer):
         fields = ["position", "experience", "analysis_note", "transferability", "client_vigilance"]
 
 
-class ReportVersionSerializer(serializers.ModelSerializer):
+class ReportVersionSerializer(CachedModelSerializer):
     generated_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -24,7 +26,7 @@ class ReportVersionSerializer(serializers.ModelSerializer):
         return str(version.generated_by) if version.generated_by else None
 
 
-class StudyListSerializer(serializers.ModelSerializer):
+class StudyListSerializer(CachedModelSerializer):
     client = serializers.StringRelatedField(source="client_organisation")
 
     class Meta:
@@ -40,7 +42,7 @@ class StudyDetailSerializer(StudyListSerializer):
         fields = [*StudyListSerializer.Meta.fields, "question", "scope", "method", "items", "versions"]
 
 
-class ReportJobSerializer(serializers.ModelSerializer):
+class ReportJobSerializer(CachedModelSerializer):
     study = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     version = serializers.SerializerMethodField()
 

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from core.api.serializers import CachedModelSerializer
+
 from ..models import Territory
 from ..selectors import territory_display
 
 
-class TerritoryBriefSerializer(serializers.ModelSerializer):
+class TerritoryBriefSerializer(CachedModelSerializer):
     label = serializers.CharField(read_only=True)
 
     class Meta:
