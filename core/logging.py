@@ -21,6 +21,7 @@ import json
 import logging
 import logging.config
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -150,6 +151,42 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{' '.join(context)}]" if context else line
 
 
+# --- PDF layout progress ----------------------------------------------------------
+
+_render_state = threading.local()
+LAYOUT_PAGE_MESSAGE = "Step 5 - Creating layout - Page %d"
+
+
+class LayoutProgressHandler(logging.Handler):
+    """The only handler of `weasyprint.progress`: page N laid out → the current render's `on_page(N)`.
+
+    WeasyPrint logs one INFO line per parsed stylesheet and laid-out page. They
+    would flood the logs, so they stop here (no propagation); the page lines
+    go to the callback of the render running in this thread, if it set one
+    (see `layout_progress` and core.pdf.render_pdf).
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        callback = getattr(_render_state, "on_page", None)
+        if callback is None or record.msg != LAYOUT_PAGE_MESSAGE or not record.args:
+            return
+        try:
+            callback(int(record.args[0]))
+        except Exception:  # progress is best effort: never fail a render for it
+            logging.getLogger("periscope.pdf").exception("PDF progress callback failed")
+
+
+@contextlib.contextmanager
+def layout_progress(on_page):
+    """Within the block, WeasyPrint's laid-out pages in this thread call `on_page(n)`."""
+    previous = getattr(_render_state, "on_page", None)
+    _render_state.on_page = on_page
+    try:
+        yield
+    finally:
+        _render_state.on_page = previous
+
+
 def build_logging_config(*, level: str = "INFO", fmt: str = "text") -> dict:
     """The LOGGING setting: one console handler, JSON or text, with the context filter."""
     if fmt not in ("json", "text"):
@@ -164,6 +201,7 @@ def build_logging_config(*, level: str = "INFO", fmt: str = "text") -> dict:
         },
         "handlers": {
             "console": {"class": "logging.StreamHandler", "formatter": fmt, "filters": ["context"]},
+            "pdf_progress": {"()": "core.logging.LayoutProgressHandler"},
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
@@ -171,8 +209,9 @@ def build_logging_config(*, level: str = "INFO", fmt: str = "text") -> dict:
             # 5xx still come through django.request with their traceback.
             "django.request": {"level": "ERROR"},
             # WeasyPrint logs one INFO line per parsed stylesheet and laid-out page,
-            # three of them at import time (its default stylesheets).
-            "weasyprint.progress": {"level": "WARNING"},
+            # three of them at import time (its default stylesheets): none reaches
+            # the console; laid-out pages feed the report jobs' progress bars.
+            "weasyprint.progress": {"level": "INFO", "propagate": False, "handlers": ["pdf_progress"]},
         },
     }
 

@@ -29,9 +29,9 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from core.logging import layout_progress
+
 logger = logging.getLogger(__name__)
-# WeasyPrint logs one INFO line per laid-out page: it floods worker logs.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 # A reserved, never-resolving origin (RFC 2606 ".invalid"): documents are
 # rendered with this base URL, so `/static/...` resolves to an address the
@@ -137,19 +137,23 @@ def _font_config() -> FontConfiguration:
     return _FONT_CONFIG
 
 
-def render_pdf(html: str, *, fetcher: SafeURLFetcher | None = None, on_step=None) -> RenderedPDF:
+def render_pdf(
+    html: str, *, fetcher: SafeURLFetcher | None = None, on_step=None, on_page=None
+) -> RenderedPDF:
     """Lay out `html` and return the PDF bytes and page count.
 
     Metadata (title, author, language, keywords, dates) come from the
     document's <title>, <html lang> and <meta> elements. `on_step(name)` is
-    called before the layout ("layout") and before writing the file ("write").
+    called before the layout ("layout") and before writing the file ("write");
+    `on_page(n)` each time page n has been laid out (the longest step).
     """
     fetcher = fetcher or SafeURLFetcher()
     if on_step:
         on_step("layout")
-    document = HTML(string=html, base_url=ASSET_ORIGIN + "/", url_fetcher=fetcher).render(
-        font_config=_font_config(), cache=_ASSET_CACHE
-    )
+    with layout_progress(on_page):
+        document = HTML(string=html, base_url=ASSET_ORIGIN + "/", url_fetcher=fetcher).render(
+            font_config=_font_config(), cache=_ASSET_CACHE
+        )
     if on_step:
         on_step("write")
     content = document.write_pdf()

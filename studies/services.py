@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Func, IntegerField, Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 # must not loop forever between workers).
 MAX_ATTEMPTS = 5
 PROGRESS_INTERVAL = 0.25  # seconds between two progress writes
+# The progress bar follows time, not steps (bench/report.py): building the
+# sections' HTML takes a few percent of a render, WeasyPrint's layout about
+# three quarters (followed page by page), writing the PDF the rest.
+PROGRESS_TOTAL, SECTIONS_SHARE, LAYOUT_SHARE = 100, 5, 70
 
 
 def _ensure_can_edit(study: Study, by) -> None:
@@ -274,7 +278,7 @@ def report_job_request(*, study: Study, by, language: str = settings.LANGUAGE_CO
         study=study,
         requested_by=by,
         status=ReportJob.Status.QUEUED,
-        total=study.items.count() + 8,
+        total=PROGRESS_TOTAL,
         message=_("En file d'attente"),
         language=language,
     )
@@ -344,6 +348,21 @@ def _claim(job_id: int, task_id: str) -> ReportJob | None:
         return job
 
 
+def _expected_pages(study: Study, snapshot: dict) -> int:
+    """How many pages the report will have, for the progress bar: the last version's
+    count when it had as many experiences, else about two pages per experience."""
+    items = len(snapshot["items"])
+    last = (
+        study.versions.order_by("-number")
+        .annotate(items=Func(F("snapshot__items"), function="jsonb_array_length", output_field=IntegerField()))
+        .values("pages", "items")
+        .first()
+    )
+    if last and last["items"] == items and last["pages"]:
+        return last["pages"]
+    return 2 * items + 8
+
+
 def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
     """Render a report job into a new immutable version; returns the version id.
 
@@ -362,17 +381,28 @@ def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
     for _attempt in range(3):
         number = selectors.next_version_number(study=study)
         generated_at = timezone.now()
-        sections = reports.section_count(snapshot)
-        total = sections + 2
+        expected_pages = _expected_pages(study, snapshot)
 
-        def on_section(n: int, count: int, total=total) -> None:
-            progress.set(n, total, _("Rendu des sections : %(n)s / %(count)s") % {"n": n, "count": count})
+        def on_section(n: int, count: int) -> None:
+            message = _("Rendu des sections : %(n)s / %(count)s") % {"n": n, "count": count}
+            progress.set(SECTIONS_SHARE * n // max(count, 1), PROGRESS_TOTAL, message)
 
-        def on_step(step: str, total=total, sections=sections) -> None:
+        def on_step(step: str) -> None:
             if step == "layout":
-                progress.set(sections, total, _("Mise en page"), force=True)
+                progress.set(SECTIONS_SHARE, PROGRESS_TOTAL, _("Mise en page"), force=True)
             else:
-                progress.set(sections + 1, total, _("Écriture du PDF"), force=True)
+                progress.set(SECTIONS_SHARE + LAYOUT_SHARE, PROGRESS_TOTAL, _("Écriture du PDF"), force=True)
+
+        laid_out = [0]
+
+        def on_page(page: int, expected=expected_pages, laid_out=laid_out) -> None:
+            # WeasyPrint lays the pages out again when page references change
+            # (table of contents): the bar keeps the furthest page reached.
+            if page <= laid_out[0]:
+                return
+            laid_out[0] = page
+            done = min(LAYOUT_SHARE - 1, LAYOUT_SHARE * page // expected)  # never full before the layout ends
+            progress.set(SECTIONS_SHARE + done, PROGRESS_TOTAL, _("Mise en page : page %(n)s") % {"n": page})
 
         html = reports.build_report_html(
             snapshot,
@@ -382,7 +412,7 @@ def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
             on_section=on_section,
             language=job.language,
         )
-        pdf = render_pdf(html, on_step=on_step)
+        pdf = render_pdf(html, on_step=on_step, on_page=on_page)
         version_id = _save_version(
             job_id=job.pk, study_id=study.pk, number=number, pdf=pdf, snapshot=snapshot, language=job.language
         )

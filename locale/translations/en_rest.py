@@ -79,6 +79,7 @@ T = {
     "Chargement des données": "Loading the data",
     "Rendu des sections : %(n)s / %(count)s": "Rendering the sections: %(n)s / %(count)s",
     "Mise en page": "Layout",
+    "Mise en page : page %(n)s": "Layout: page %(n)s",
     "Écriture du PDF": "Writing the PDF",
     "Le rendu a dépassé la limite de %(s)s secondes et a été interrompu. Réduisez le nombre d'expériences ou contactez l'équipe technique.": "The rendering went over the %(s)s-second limit and was interrupted. Reduce the number of experiences or contact the technical team.",
     "Le rendu a dépassé la limite de %(s)s secondes et a été arrêté.": "The rendering went over the %(s)s-second limit and was stopped.",

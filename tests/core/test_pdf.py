@@ -157,3 +157,35 @@ def test_pdf_metadata_comes_from_the_document():
     assert reader.metadata.title == "Étude test"
     assert reader.metadata.author == "Périscope Conseil"
     assert reader.trailer["/Root"].get("/Lang") == "fr"
+
+
+def test_layout_reports_each_page_to_the_render_that_asked_and_logs_nothing():
+    import logging
+
+    class Collect(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.DEBUG)
+            self.names = []
+
+        def emit(self, record):
+            self.names.append(record.name)
+
+    html = "<html><body>" + "".join(f'<p style="break-after: page">Page {n}</p>' for n in range(1, 5)) + "</body></html>"
+    seen: list[int] = []
+    root, collect = logging.getLogger(), Collect()
+    root.addHandler(collect)  # what the console handler would print
+    try:
+        pdf = render_pdf(html, on_page=seen.append)
+        render_pdf(html)  # no callback: nothing is called, nothing fails
+    finally:
+        root.removeHandler(collect)
+    assert pdf.pages == 4
+    assert max(seen) == 4 and seen[:4] == [1, 2, 3, 4]
+    assert not [name for name in collect.names if name.startswith("weasyprint.progress")]
+
+
+def test_a_failing_progress_callback_does_not_fail_the_render():
+    def broken(page):
+        raise RuntimeError("database gone")
+
+    assert render_pdf("<p>Bonjour</p>", on_page=broken).pages == 1

@@ -42,6 +42,33 @@ def test_report_files_are_stored_outside_media_root(study, staff, settings):
     assert not path.startswith(str(settings.MEDIA_ROOT))
 
 
+def test_report_progress_follows_the_layout_page_by_page_and_never_goes_back(study, staff, monkeypatch):
+    for position in (1, 2):
+        study.items.create(experience=ExperienceFactory(), position=position)
+    steps: list[tuple[int, int, str]] = []
+    original = services._Progress.set
+
+    def record(self, progress, total, message, *, force=False):
+        steps.append((progress, total, message))
+        original(self, progress, total, message, force=True)  # every step reaches the row
+
+    monkeypatch.setattr(services._Progress, "set", record)
+    job = ReportJob.objects.create(study=study, requested_by=staff, total=services.PROGRESS_TOTAL)
+    version = ReportVersion.objects.get(pk=services.report_job_run(job_id=job.pk))
+    values = [p for p, _t, _m in steps]
+    assert values == sorted(values) and values[-1] < services.PROGRESS_TOTAL
+    assert {t for _p, t, _m in steps} == {services.PROGRESS_TOTAL}
+    pages = [m for _p, _t, m in steps if m.startswith("Mise en page : page")]
+    assert pages[0] == "Mise en page : page 1" and pages[-1] == f"Mise en page : page {version.pages}"
+    layout = [p for p, _t, m in steps if m.startswith("Mise en page")]
+    assert min(layout) >= services.SECTIONS_SHARE and max(layout) < services.SECTIONS_SHARE + services.LAYOUT_SHARE
+    assert steps[-1][2] == "Écriture du PDF"
+    job.refresh_from_db()
+    assert job.status == "done" and job.progress == job.total
+    # The next run of the same study expects the last version's page count.
+    assert services._expected_pages(study, version.snapshot) == version.pages
+
+
 def test_staff_creates_a_study_and_leads_it(staff, org_a):
     study = services.study_create(by=staff, title="Gares rurales", client_organisation=org_a, question="Quoi ?")
     assert study.lead == staff and study.slug == "gares-rurales"
