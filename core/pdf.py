@@ -137,9 +137,7 @@ def _font_config() -> FontConfiguration:
     return _FONT_CONFIG
 
 
-def render_pdf(
-    html: str, *, fetcher: SafeURLFetcher | None = None, on_step=None, on_page=None
-) -> RenderedPDF:
+def render_pdf(html: str, *, fetcher: SafeURLFetcher | None = None, on_step=None, on_page=None) -> RenderedPDF:
     """Lay out `html` and return the PDF bytes and page count.
 
     Metadata (title, author, language, keywords, dates) come from the

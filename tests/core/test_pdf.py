@@ -170,7 +170,9 @@ def test_layout_reports_each_page_to_the_render_that_asked_and_logs_nothing():
         def emit(self, record):
             self.names.append(record.name)
 
-    html = "<html><body>" + "".join(f'<p style="break-after: page">Page {n}</p>' for n in range(1, 5)) + "</body></html>"
+    html = (
+        "<html><body>" + "".join(f'<p style="break-after: page">Page {n}</p>' for n in range(1, 5)) + "</body></html>"
+    )
     seen: list[int] = []
     root, collect = logging.getLogger(), Collect()
     root.addHandler(collect)  # what the console handler would print
