@@ -6,6 +6,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The slowest tests are listed after each run, to keep the suite well under 20 minutes.
+PYTEST_ARGS ?= --durations=15
 STAMP := $(VENV)/.installed
 
 # Find a Python >= 3.12 by itself: PATH first, then pyenv's versions folder
