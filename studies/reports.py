@@ -134,10 +134,6 @@ def report_sections(snapshot: dict) -> list[Section]:
     return sections
 
 
-def section_count(snapshot: dict) -> int:
-    return len(report_sections(json.loads(json.dumps(snapshot))))
-
-
 def _toc(sections: list[Section]) -> tuple[list[dict], dict[str, int]]:
     """Table of contents entries and the chapter number of each section."""
     labels = {

@@ -303,19 +303,22 @@ def report_job_fail(*, job_id: int, reason: str) -> bool:
 
 
 class _Progress:
-    """Writes "n / N" to the job row, at most every PROGRESS_INTERVAL seconds."""
+    """Writes "n / N" to the job row, at most every PROGRESS_INTERVAL seconds, never backwards.
+
+    WeasyPrint lays pages out a second time when page references change (the
+    table of contents): the bar keeps the furthest point reached.
+    """
 
     def __init__(self, job_id: int):
         self.job_id = job_id
         self.last = 0.0
-        self.total = 0
+        self.value = 0
 
     def set(self, progress: int, total: int, message: str, *, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self.last < PROGRESS_INTERVAL:
+        if progress < self.value or (not force and now - self.last < PROGRESS_INTERVAL):
             return
-        self.last = now
-        self.total = total
+        self.last, self.value = now, progress
         ReportJob.objects.filter(pk=self.job_id).update(
             progress=min(progress, total), total=total, message=message[:200], updated_at=timezone.now()
         )
@@ -378,10 +381,10 @@ def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
     progress = _Progress(job.pk)
     author = str(job.requested_by) if job.requested_by else ""
     snapshot = selectors.report_snapshot(study_id=study.pk, viewer=job.requested_by)
+    expected_pages = _expected_pages(study, snapshot)
     for _attempt in range(3):
         number = selectors.next_version_number(study=study)
         generated_at = timezone.now()
-        expected_pages = _expected_pages(study, snapshot)
 
         def on_section(n: int, count: int) -> None:
             message = _("Rendu des sections : %(n)s / %(count)s") % {"n": n, "count": count}
@@ -393,15 +396,8 @@ def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
             else:
                 progress.set(SECTIONS_SHARE + LAYOUT_SHARE, PROGRESS_TOTAL, _("Écriture du PDF"), force=True)
 
-        laid_out = [0]
-
-        def on_page(page: int, expected=expected_pages, laid_out=laid_out) -> None:
-            # WeasyPrint lays the pages out again when page references change
-            # (table of contents): the bar keeps the furthest page reached.
-            if page <= laid_out[0]:
-                return
-            laid_out[0] = page
-            done = min(LAYOUT_SHARE - 1, LAYOUT_SHARE * page // expected)  # never full before the layout ends
+        def on_page(page: int) -> None:
+            done = min(LAYOUT_SHARE - 1, LAYOUT_SHARE * page // expected_pages)  # never full before the layout ends
             progress.set(SECTIONS_SHARE + done, PROGRESS_TOTAL, _("Mise en page : page %(n)s") % {"n": page})
 
         html = reports.build_report_html(
