@@ -92,6 +92,7 @@ def stats(samples: list[float]) -> tuple[float, float]:
 
 
 def seed(rows: int) -> int:
+    call_command("migrate", verbosity=0)  # a new, empty database works as well
     if not Territory.objects.exists():
         print("Importing territories…", flush=True)
         call_command("import_territories", verbosity=0)

@@ -109,12 +109,12 @@ class Marker:
         # A window starts a few words before a match and runs about MAX_WORDS words;
         # the best windows are those holding the most matches.
         windows = []
-        for first, _end in spans:
+        for first, _end in spans[:MAX_WINDOWS]:
             start = _word_start(text, max(0, first - BEFORE_CHARS))
             stop = _word_end(text, min(len(text), start + WINDOW_CHARS), spans)
-            words = WORD.findall(text, start, stop)
-            if len(words) > MAX_WORDS:  # short words: the word count decides
-                stop = _nth_word_end(text, start, MAX_WORDS)
+            # Whitespace is normalised above: spaces + 1 bounds the word count from above.
+            if text.count(" ", start, stop) >= MAX_WORDS and len(WORD.findall(text, start, stop)) > MAX_WORDS:
+                stop = _nth_word_end(text, start, MAX_WORDS)  # short words: the word count decides
             inside = sum(1 for a, b in spans if a >= start and b <= stop)
             windows.append((inside, -start, start, stop))
         chosen: list[tuple[int, int]] = []
@@ -129,6 +129,7 @@ class Marker:
 LEAD = re.compile(rf"(?:\W*\w+){{1,{MIN_WORDS}}}")
 BEFORE_CHARS = 40  # about 6 words of context before the first match of a fragment
 WINDOW_CHARS = 230  # about MAX_WORDS words
+MAX_WINDOWS = 8  # candidate windows: around the first matches of the text only
 
 
 def _word_start(text: str, i: int) -> int:

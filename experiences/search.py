@@ -26,6 +26,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
@@ -35,6 +36,7 @@ from django.utils.translation import pgettext
 from core.visibility import Role, role_of, viewer_organisation_id
 from territories.models import Territory
 
+from . import facet_store
 from .models import Experience
 
 PAGE_SIZE = 20
@@ -670,11 +672,14 @@ def _where(spec: SearchSpec, *, with_facets: bool = False, with_level: bool = Tr
     return " AND ".join(f"({w})" for w in where).replace('"experiences_experience".', "e."), params
 
 
-def run_search(spec: SearchSpec, *, landing_facets: dict | None = None) -> RawResult:
+def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_in_sql: bool = False) -> RawResult:
     """Total, one page of ids and every facet count, in one SQL statement.
 
     `landing_facets` (the cached unfiltered counts) serve the counts of a facet
     when it is the only filter: its disjunctive counts are then the landing ones.
+    When no facet is selected, the statement returns the ids of its matches and
+    the in-memory facet store counts them (`facet_store`), unless
+    `facets_in_sql`: then, as with selected facets, the statement counts.
     """
     where_sql, where_params = _where(spec)
     facet_sql: dict[str, tuple[str, list]] = {}
@@ -710,9 +715,11 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None) -> RawRe
     def but(name: str) -> str:
         return " AND ".join(f"f_{n}" for n in flags if n != name) or "TRUE"
 
-    facet_cols = ", ".join(f"e.{col}" for col, _kind in FACET_COLUMNS.values())
+    # No facet selected: the store counts the matches, the statement only lists them.
+    use_store = spec.with_facets and not flags and not facets_in_sql
+    facet_cols = "" if use_store else "".join(f", e.{col}" for col, _kind in FACET_COLUMNS.values())
     base_body = f"""(
-            SELECT e.id, e.published_at, e.created_at, {facet_cols},
+            SELECT e.id, e.published_at, e.created_at{facet_cols},
                    {score_sql} AS score, {comp_sql} AS comparability{flag_cols}
             FROM {TABLE} e
             WHERE {where_sql} AND ({base_filter})
@@ -728,7 +735,9 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None) -> RawRe
            ) AS page""",
     ]
     unselected_scalars = [n for n in SCALAR_FACETS if n not in flags]
-    if spec.with_facets:
+    if use_store:
+        parts.append("(SELECT string_agg(int8send(id), ''::bytea) FROM hits) AS hit_ids")
+    elif spec.with_facets:
         if unselected_scalars:
             cols = [FACET_COLUMNS[n][0] for n in unselected_scalars]
             sets = ", ".join(f"({c})" for c in cols)
@@ -784,7 +793,19 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None) -> RawRe
         names = [d.name for d in cursor.description]
     data = dict(zip(names, row, strict=True))
     facets: dict[str, list[tuple[Any, int]]] = {}
-    if spec.with_facets:
+    if use_store:
+        store = facet_store.store_for(data["generation"], FACET_COLUMNS)
+        ids = np.frombuffer(data["hit_ids"] or b"", dtype=">i8").astype(np.int64)
+        rows = store.rows(ids)
+        if rows is None:  # a fiche written after the store was read: count in SQL this time
+            return run_search(spec, landing_facets=landing_facets, facets_in_sql=True)
+        for name in FACET_COLUMNS:
+            facets[name] = store.counts(name, rows)
+        keep = set(spec.selected_tag_ids)
+        facets["tag"] = sorted(facets["tag"], key=lambda vn: (vn[0] not in keep, -vn[1], vn[0]))[
+            : TAG_FACET_SIZE + len(keep)
+        ]
+    elif spec.with_facets:
         n_cols = len(unselected_scalars)
         for name in unselected_scalars:
             facets[name] = []
