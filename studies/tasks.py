@@ -17,6 +17,8 @@ from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from core.pdf import collected_after
+
 from . import services
 
 logger = logging.getLogger(__name__)
@@ -72,7 +74,8 @@ class ReportTask(Task):
 def render_study_report(self, job_id: int) -> int | None:
     """Render report job `job_id` into a new version (idempotent; returns the version id)."""
     try:
-        return services.report_job_run(job_id=job_id, task_id=self.request.id or "")
+        with collected_after():  # the render's garbage is collected once the job is done
+            return services.report_job_run(job_id=job_id, task_id=self.request.id or "")
     except SoftTimeLimitExceeded as exc:
         services.report_job_fail(job_id=job_id, reason=failure_reason(exc, soft=self.soft_time_limit))
         return None

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import http.server
 import subprocess
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 
 import pytest
 
-from core.pdf import ASSET_ORIGIN, SafeURLFetcher, render_pdf, resolve_local_url
+from core.pdf import ASSET_ORIGIN, SafeURLFetcher, collected_after, render_pdf, resolve_local_url
 
 
 class _Canary(http.server.BaseHTTPRequestHandler):
@@ -191,3 +193,32 @@ def test_a_failing_progress_callback_does_not_fail_the_render():
         raise RuntimeError("database gone")
 
     assert render_pdf("<p>Bonjour</p>", on_page=broken).pages == 1
+
+
+class _Cycle:
+    """An object in a reference cycle: only the cyclic collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_collector_is_paused_during_a_render_and_collects_after():
+    assert gc.isenabled()
+    with collected_after():
+        assert not gc.isenabled()
+        cycle = weakref.ref(_Cycle())
+        junk = [[] for _ in range(50_000)]  # far above the threshold of an automatic collection
+        assert cycle() is not None  # none ran
+    del junk
+    assert gc.isenabled()
+    assert cycle() is None  # collected on the way out
+
+
+def test_collector_left_disabled_stays_disabled():
+    gc.disable()
+    try:
+        with collected_after():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
