@@ -131,16 +131,13 @@ def own_sql(client: Client, kind: str, query: str):
 
     def run():
         with connection.cursor() as cursor:
-            in_tx = False
-            for sql in statements:
-                if sql.startswith("SET LOCAL"):
-                    cursor.execute("BEGIN")
-                    in_tx = True
+            for sql in statements:  # as captured, transaction control included
                 cursor.execute(sql)  # no parameters: the captured text is complete
-                if cursor.description:
-                    cursor.fetchall()
-            if in_tx:
-                cursor.execute("COMMIT")
+                while True:
+                    if cursor.description:
+                        cursor.fetchall()
+                    if not cursor.nextset():
+                        break
 
     return run, len(statements)
 

@@ -784,11 +784,15 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
     if spec.text:
         params.append(spec.text)
 
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The statement aggregates tens of thousands of rows in memory; JIT
-        # compilation would cost more than it saves at this size.
-        cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
-        cursor.execute(sql, params)
+    with connection.cursor() as cursor:
+        # The statement may aggregate tens of thousands of rows in memory; JIT
+        # compilation would cost more than it saves at this size. One round
+        # trip: the statements of one query string run as one implicit
+        # transaction, so SET LOCAL holds for this search only (parameters are
+        # bound client-side, as Django does by default with psycopg 3).
+        cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; " + sql, params)
+        while cursor.description is None and cursor.nextset():
+            pass
         row = cursor.fetchone()
         names = [d.name for d in cursor.description]
     data = dict(zip(names, row, strict=True))

@@ -367,3 +367,10 @@ def test_invalid_parameters_are_reported_not_crashing(visitor):
     result = search(visitor, "population=huge&year=abc")
     assert not result.valid
     assert set(result.errors) == {"population", "year"}
+
+
+def test_page_words_are_the_regex_words():
+    from experiences.highlight import WORD, _words
+
+    text = "l'école — tiers-lieu, cœur_de_ville 2024 «gare» naïve…\nÉté  déjà-vu l’été"
+    assert _words(text) == set(WORD.findall(text))
