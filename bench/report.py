@@ -129,7 +129,6 @@ def weasyprint_task(study_id: int, viewer) -> tuple[float, float, int]:
 
     Returns wall seconds, CPU seconds of this process, pages.
     """
-    global COLLECT_SECONDS
     with collected_after():  # as the task: the collector paused during the job, run after it
         start, cpu = time.perf_counter(), time.process_time()
         snapshot = selectors.report_snapshot(study_id=study_id, viewer=viewer)
