@@ -619,6 +619,81 @@ class RawResult:
     cache_key: str | None = None  # set for the landing page: derived data may be cached under it
     tsquery: str = ""  # the text query as PostgreSQL parsed it (for highlighting)
     generation: int | None = None  # search generation the statement saw (keys label caches)
+    # The page's fiches, read by the same statement: id -> values in `page_columns()` order.
+    rows: dict[int, tuple] = field(default_factory=dict)
+    columns: PageColumns | None = None
+
+
+# What a result card, the API hit and the comparability sentence read (the long text fields stay out).
+PAGE_FIELDS = (
+    "id",
+    "title",
+    "title_en",
+    "slug",
+    "summary",
+    "summary_en",
+    "period_start",
+    "period_end",
+    "project_status",
+    "budget_amount",
+    "currency",
+    "status",
+    "visibility",
+    "published_at",
+    "language",
+    "lead_territory_id",
+    "search_tag_ids",
+    "search_territory_kind",
+    "search_epci_type",
+    "search_population",
+    "search_density_class",
+    "search_epci_id",
+    "search_department_id",
+    "search_region_id",
+    "search_country",
+)
+PAGE_TERRITORY_FIELDS = ("id", "slug", "kind", "subkind", "code", "country", "name", "population", "density_class")
+BODY_FIELDS = ("summary", "context", "actions", "results", "vigilance_points")  # the text snippets are cut from
+
+
+@dataclass(frozen=True)
+class PageColumns:
+    """The columns of a result page's rows: the fiche's, its lead territory's, its direct theme ids."""
+
+    experience: tuple[str, ...]  # attnames, in the model's field order
+    territory: tuple[str, ...]
+    select: str  # the select list, on aliases `e` (fiche) and `t` (territory)
+
+
+_PAGE_COLUMNS: dict[bool, PageColumns] = {}
+
+
+def page_columns(with_body: bool) -> PageColumns:
+    """The page rows' columns; `with_body` adds the long texts snippets are cut from."""
+    if with_body not in _PAGE_COLUMNS:
+        wanted = {*PAGE_FIELDS, *(BODY_FIELDS if with_body else ())}
+        exp_fields = [f for f in Experience._meta.concrete_fields if f.attname in wanted]
+        territory_fields = [f for f in Territory._meta.concrete_fields if f.attname in PAGE_TERRITORY_FIELDS]
+        select = ", ".join(
+            [
+                *(f"e.{f.column}" for f in exp_fields),
+                *(f"t.{f.column}" for f in territory_fields),
+                f"ARRAY(SELECT x.theme_id FROM {Experience.themes.through._meta.db_table} x"
+                " WHERE x.experience_id = e.id)",
+            ]
+        )
+        _PAGE_COLUMNS[with_body] = PageColumns(
+            tuple(f.attname for f in exp_fields), tuple(f.attname for f in territory_fields), select
+        )
+    return _PAGE_COLUMNS[with_body]
+
+
+def _page_rows_sql(ids_sql: str, with_body: bool, *, padding: int = 0) -> str:
+    """The page's rows for the ids `ids_sql` selects (as column `id`), each led by its id
+    and `padding` NULL columns."""
+    return f"""SELECT pg.id, {"NULL, " * padding}{page_columns(with_body).select}
+               FROM ({ids_sql}) pg JOIN {TABLE} e ON e.id = pg.id
+               LEFT JOIN {Territory._meta.db_table} t ON t.id = e.lead_territory_id"""
 
 
 def _score_sql(spec: SearchSpec) -> tuple[str, list, str]:
@@ -729,11 +804,10 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
     parts = [
         "(SELECT last_value FROM experiences_search_generation) AS generation",
         "(SELECT count(*) FROM hits) AS total",
-        f"""(SELECT COALESCE(json_agg(json_build_array(id, score, comparability)), '[]')
-             FROM (SELECT id, score, comparability FROM hits e
-                   ORDER BY {order_sql} LIMIT {int(spec.page_size)} OFFSET {int(offset)}) p
-           ) AS page""",
+        "(SELECT COALESCE(json_agg(json_build_array(id, score, comparability)), '[]') FROM pg) AS page",
     ]
+    page_cte = f"""pg AS (SELECT id, score, comparability FROM hits e
+                           ORDER BY {order_sql} LIMIT {int(spec.page_size)} OFFSET {int(offset)})"""
     unselected_scalars = [n for n in SCALAR_FACETS if n not in flags]
     if use_store:
         parts.append("(SELECT string_agg(int8send(id), ''::bytea) FROM hits) AS hit_ids")
@@ -780,7 +854,13 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
         # No facet selected: every count reads the matches themselves; copying
         # them from one CTE into another took a tenth of a common-word search.
         ctes = f"hits AS MATERIALIZED {base_body}"
-    sql = f"WITH {ctes}\nSELECT " + ",\n".join(parts)
+    sql = f"WITH {ctes},\n{page_cte}\nSELECT NULL::bigint AS row_id, " + ",\n".join(parts)
+    columns = page_columns(bool(spec.text))
+    if spec.page_size:
+        # The page's fiches in the same statement: rows after the first, led by their id.
+        n_page = len(columns.experience) + len(columns.territory) + 1
+        sql += ", " + ", ".join(["NULL"] * n_page)
+        sql += "\nUNION ALL\n" + _page_rows_sql("SELECT id FROM pg", bool(spec.text), padding=len(parts))
     if spec.text:
         params.append(spec.text)
 
@@ -793,9 +873,14 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
         cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; " + sql, params)
         while cursor.description is None and cursor.nextset():
             pass
-        row = cursor.fetchone()
-        names = [d.name for d in cursor.description]
-    data = dict(zip(names, row, strict=True))
+        result_rows = cursor.fetchall()
+        names = [d.name for d in cursor.description[: 1 + len(parts)]]
+    page_rows = {}
+    for result_row in result_rows:
+        if result_row[0] is None:
+            data = dict(zip(names, result_row[: len(names)], strict=True))
+        else:
+            page_rows[result_row[0]] = result_row[1 + len(parts) :]
     facets: dict[str, list[tuple[Any, int]]] = {}
     if use_store:
         store = facet_store.store_for(data["generation"], FACET_COLUMNS)
@@ -833,6 +918,8 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
         highlights={},
         tsquery=data.get("tsquery") or "",
         generation=data["generation"],
+        rows=page_rows,
+        columns=columns,
     )
 
 
@@ -873,6 +960,7 @@ def cached_landing(spec: SearchSpec) -> RawResult:
         cached = {"total": full.total, "facets": full.facets}
         cache.set(key, cached, LANDING_CACHE_SECONDS)
     hits: list[tuple[int, float, float | None]] = []
+    rows: dict[int, tuple] = {}
     if spec.page_size:
         where_sql, where_params = _where(spec)
         score_sql, score_params, order_sql = _score_sql(spec)
@@ -880,11 +968,14 @@ def cached_landing(spec: SearchSpec) -> RawResult:
         page = max(1, min(spec.page, MAX_PAGE))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""SELECT e.id, {score_sql} AS score, {comp_sql} AS comparability FROM {TABLE} e WHERE {where_sql}
-                    ORDER BY {order_sql} LIMIT %s OFFSET %s""",
+                f"""SELECT e.id, {score_sql} AS score, {comp_sql} AS comparability, {page_columns(False).select}
+                    FROM {TABLE} e LEFT JOIN {Territory._meta.db_table} t ON t.id = e.lead_territory_id
+                    WHERE {where_sql} ORDER BY {order_sql} LIMIT %s OFFSET %s""",
                 [*score_params, *where_params, spec.page_size, (page - 1) * spec.page_size],
             )
-            hits = [(row[0], float(row[1] or 0), row[2]) for row in cursor.fetchall()]
+            for row in cursor.fetchall():
+                hits.append((row[0], float(row[1] or 0), row[2]))
+                rows[row[0]] = row[3:]
     return RawResult(
         total=cached["total"],
         hits=hits,
@@ -893,6 +984,8 @@ def cached_landing(spec: SearchSpec) -> RawResult:
         highlights={},
         cache_key=key,
         generation=generation,
+        rows=rows,
+        columns=page_columns(False),
     )
 
 
