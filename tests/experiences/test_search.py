@@ -385,6 +385,39 @@ def test_page_words_are_the_regex_words():
     assert _words(text) == set(WORD.findall(text))
 
 
+@pytest.mark.django_db
+def test_marker_spans_are_the_regex_matches():
+    import random
+
+    from experiences import highlight
+
+    highlight._learn({"gare", "gares", "été", "l", "cœur_de_ville"})
+    marker = highlight.Marker("'gar' & 'été' & 'l' & 'cœur_de_vill'", ["gare gares été l cœur_de_ville"])
+    assert marker.words  # the words found on the page are those the fast path searches
+    pieces = ["Gare", "gares", "GARES", "garé", "Été", "été-là", "l'été", "L", "cœur_de_ville", "_gare", "gare_"]
+    pieces += ["2gare", "ﬁgare", "İstanbul gare", "gare.", "«été»", " ", "\n", "x", "", "ß"]
+    chooser = random.Random(7)
+    for _ in range(500):
+        text = "".join(chooser.choice(pieces) + chooser.choice([" ", "", "-", "’"]) for _ in range(12))
+        assert marker.spans(text) == [m.span() for m in marker.pattern.finditer(text)], text
+
+
+def test_snippet_window_word_count_is_the_regex_word_count():
+    import random
+
+    from experiences.highlight import MAX_WORDS, WORD, WORDS_AND_ONE_MORE
+
+    chooser = random.Random(3)
+    pieces = ["a", "l'", "été", "tiers-lieu", "—", "2024", "x_y", "«", "»", "…", "ab"]
+    for _ in range(300):
+        text = " ".join(chooser.choice(pieces) for _ in range(chooser.randint(20, 60)))
+        start = chooser.randint(0, 10)
+        stop = chooser.randint(start, len(text))
+        ends = [m.end() for m in WORD.finditer(text, start, stop)]
+        more = WORDS_AND_ONE_MORE.match(text, start, stop)
+        assert (more.end(1) if more else None) == (ends[MAX_WORDS - 1] if len(ends) > MAX_WORDS else None)
+
+
 def test_page_fiches_hold_the_database_values_and_defer_the_rest(visitor):
     from django.db.models import signals
 
