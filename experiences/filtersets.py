@@ -117,6 +117,19 @@ class _ShallowCopied(dict):
         return copies
 
 
+class _ShallowFields(dict):
+    """A form class's fields whose deepcopy() (one per form instance) copies each field one level deep.
+
+    Django deep-copies every field for each form, and a model choice field
+    clones its queryset when copied: most of a search's form validation. The
+    copies share widgets and querysets, which nothing here writes to: cleaning
+    a value builds new querysets from the shared one.
+    """
+
+    def __deepcopy__(self, memo):
+        return {name: copy.copy(form_field) for name, form_field in self.items()}
+
+
 _FORM_CLASSES: dict = {}
 
 
@@ -213,7 +226,7 @@ class ExperienceFilterSet(django_filters.FilterSet):
         # django-filter builds a new form class (and every field) per instance.
         # Only the tag field depends on the reader (the tags they may see), so
         # readers of one visibility class share one class; its querysets stay
-        # lazy and each form instance deep-copies its fields (fresh querysets).
+        # lazy, and each form instance copies its fields one level deep.
         from .search import visibility_class
 
         key = (type(self), visibility_class(getattr(self.request, "user", None)))
@@ -222,6 +235,7 @@ class ExperienceFilterSet(django_filters.FilterSet):
             if len(_FORM_CLASSES) > 1024:
                 _FORM_CLASSES.clear()
             form_class = _FORM_CLASSES[key] = super().get_form_class()
+            form_class.base_fields = _ShallowFields(form_class.base_fields)
         return form_class
 
     # --- The conditions, as Q objects over the experience row ---------------

@@ -456,7 +456,7 @@ def _page_experiences(*, raw, text: str, reference) -> list:
     # Every word of the page looked up at once (nothing to ask once the process has seen them).
     bodies = {pk: _plain_body(e) for pk, e in by_id.items()} if text else {}
     marker = highlight.Marker(raw.tsquery, [*bodies.values(), *(e.title for e in by_id.values())]) if text else None
-    page = []
+    page, english = [], get_language() == "en"
     for pk, score, comparability in raw.hits:
         experience = by_id.get(pk)
         if experience is None:
@@ -468,7 +468,7 @@ def _page_experiences(*, raw, text: str, reference) -> list:
             key=lambda t: (t.position, t.name),
         )
         experience.theme_slugs = [t.slug for t in themes]
-        experience.theme_labels = [t.label for t in themes]
+        experience.theme_labels = [_theme_label(t, english) for t in themes]
         experience.tag_names = sorted(
             vocabulary.tags[i].name for i in experience.search_tag_ids if i in vocabulary.tags
         )
@@ -498,19 +498,34 @@ FACET_LABELS = {
 }
 
 
-def _static_labels() -> dict[str, dict[str, str]]:
-    from .filtersets import BUDGET_CHOICES, COUNTRY_NAMES, EPCI_TYPE_CHOICES, POPULATION_CHOICES
+_STATIC_LABELS: dict[str | None, dict[str, dict[str, str]]] = {}
 
-    return {
-        "territory_kind": dict(Territory.Kind.choices),
-        "country": dict(COUNTRY_NAMES),
-        "epci_type": dict(EPCI_TYPE_CHOICES),
-        "population": dict(POPULATION_CHOICES),
-        "density": dict(Territory.DensityClass.choices),
-        "project_status": dict(Experience.ProjectStatus.choices),
-        "budget": dict(BUDGET_CHOICES),
-        "organisation_kind": dict(Organisation.Kind.choices),
-    }
+
+def _static_labels() -> dict[str, dict[str, str]]:
+    """The fixed facets' labels, translated once per language and process."""
+    language = get_language()
+    if language not in _STATIC_LABELS:
+        from .filtersets import BUDGET_CHOICES, COUNTRY_NAMES, EPCI_TYPE_CHOICES, POPULATION_CHOICES
+
+        choices = {
+            "territory_kind": Territory.Kind.choices,
+            "country": COUNTRY_NAMES,
+            "epci_type": EPCI_TYPE_CHOICES,
+            "population": POPULATION_CHOICES,
+            "density": Territory.DensityClass.choices,
+            "project_status": Experience.ProjectStatus.choices,
+            "budget": BUDGET_CHOICES,
+            "organisation_kind": Organisation.Kind.choices,
+        }
+        labels = {name: {key: str(label) for key, label in pairs} for name, pairs in choices.items()}
+        labels["_facet"] = {name: str(label) for name, label in FACET_LABELS.items()}
+        _STATIC_LABELS[language] = labels
+    return _STATIC_LABELS[language]
+
+
+def _theme_label(theme: Theme, english: bool) -> str:
+    """Theme.label without asking for the active language at each theme."""
+    return theme.name_en if english and theme.name_en else theme.name
 
 
 ORDERED_BY_CHOICES = {"population", "density", "budget", "project_status", "territory_kind", "epci_type"}
@@ -553,14 +568,15 @@ def _facets(counts: dict, data: dict, generation: int | None = None) -> list[Fac
     # Labels as plain tuples: model instances for a hundred départements cost
     # more than the counts themselves.
     territories = _territory_labels(territory_ids)
-    tags = dict(vocabulary.tags)
-    tags.update({t.pk: t for t in data.get("tag") or []})
+    tags = vocabulary.tags
+    if data.get("tag"):
+        tags = {**tags, **{t.pk: t for t in data["tag"]}}
     facets = []
     for name in ExperienceFilterSet.FACETS:
         raw = {str(v): n for v, n in counts.get(name, []) if v not in (None, "")}
         values: list[FacetValue] = []
         if name == "theme":
-            values = _theme_tree(themes, raw, selected[name])
+            values = _theme_tree(themes, raw, selected[name], english=get_language() == "en")
         elif name in ("tag", "region", "department"):
             objects = tags if name == "tag" else territories
             keys = list(raw) + [k for k in selected[name] if k not in raw]
@@ -575,20 +591,19 @@ def _facets(counts: dict, data: dict, generation: int | None = None) -> list[Fac
             labels = static.get(name, {})
             keys = list(raw) + [k for k in selected[name] if k not in raw]
             for key in keys:
-                label = str(labels.get(key, key))
-                values.append(FacetValue(key, label, raw.get(key, 0), key in selected[name]))
+                values.append(FacetValue(key, labels.get(key, key), raw.get(key, 0), key in selected[name]))
             if name == "year":
                 values.sort(key=lambda v: v.value, reverse=True)
             elif name in ORDERED_BY_CHOICES:
-                order = list(labels)
-                values.sort(key=lambda v, order=order: order.index(v.value) if v.value in order else 99)
+                order = {key: i for i, key in enumerate(labels)}
+                values.sort(key=lambda v, order=order: order.get(v.value, 99))
             else:
                 values.sort(key=lambda v: (-v.count, v.label))
-        facets.append(Facet(name, str(FACET_LABELS[name]), values))
+        facets.append(Facet(name, static["_facet"][name], values))
     return facets
 
 
-def _theme_tree(themes, counts: dict, selected: set) -> list[FacetValue]:
+def _theme_tree(themes, counts: dict, selected: set, *, english: bool) -> list[FacetValue]:
     """Themes with a count (or selected), each followed by its children, depth-first."""
     by_parent: dict = {}
     parent_of = {}
@@ -611,7 +626,9 @@ def _theme_tree(themes, counts: dict, selected: set) -> list[FacetValue]:
         for theme in by_parent.get(parent_id, []):
             if theme.pk in keep:
                 key = str(theme.pk)
-                values.append(FacetValue(theme.slug, theme.label, counts.get(key, 0), key in selected, depth))
+                values.append(
+                    FacetValue(theme.slug, _theme_label(theme, english), counts.get(key, 0), key in selected, depth)
+                )
                 walk(theme.pk, depth + 1)
 
     walk(None, 0)
