@@ -995,6 +995,9 @@ def cached_landing(spec: SearchSpec) -> RawResult:
 
 SIMILAR_CANDIDATES = 120  # best candidates by shared tags and themes, then scored in full
 SIMILAR_TEXT_ONLY = 200  # at most this many candidates found by title words alone
+# Per tag or theme of the fiche, the most recent fiches sharing it (a rare key's are all
+# taken; a key on thousands of fiches would otherwise cost a fiche page half a second).
+SIMILAR_PER_KEY = 1500
 
 
 def similar_ids(
@@ -1005,9 +1008,10 @@ def similar_ids(
     Shared themes are named at their most specific level (an ancestor of another shared theme is left out).
 
     Candidates share a tag or a theme (found through the link tables, tags
-    counting double) or, for at most SIMILAR_TEXT_ONLY of them, only title
-    words; the first SIMILAR_CANDIDATES visible ones are scored with shared
-    themes and tags, text and territory comparability. Visible fiches only.
+    counting double; at most SIMILAR_PER_KEY of the most recent per key) or,
+    for at most SIMILAR_TEXT_ONLY of them, only title words; the first
+    SIMILAR_CANDIDATES visible ones are scored with shared themes and tags,
+    text and territory comparability. Visible fiches only.
     """
     vis_sql, vis_params = visibility_sql(viewer)
     vis_sql = vis_sql.replace('"experiences_experience".', "e.")
@@ -1027,11 +1031,15 @@ def similar_ids(
             shared AS (
                 SELECT x.experience_id AS id, sum(x.w) AS pre
                 FROM (
-                    SELECT et.experience_id, 2 AS w FROM experiences_experience_tags et, src
-                    WHERE et.tag_id = ANY(src.tags)
+                    SELECT l.experience_id, 2 AS w FROM src, unnest(src.tags) k(id), LATERAL (
+                        SELECT et.experience_id FROM experiences_experience_tags et
+                        WHERE et.tag_id = k.id AND et.experience_id <> src.id
+                        ORDER BY et.experience_id DESC LIMIT {SIMILAR_PER_KEY}) l
                     UNION ALL
-                    SELECT eh.experience_id, 1 FROM experiences_experience_themes eh, src
-                    WHERE eh.theme_id = ANY(src.themes)
+                    SELECT l.experience_id, 1 FROM src, unnest(src.themes) k(id), LATERAL (
+                        SELECT eh.experience_id FROM experiences_experience_themes eh
+                        WHERE eh.theme_id = k.id AND eh.experience_id <> src.id
+                        ORDER BY eh.experience_id DESC LIMIT {SIMILAR_PER_KEY}) l
                     UNION ALL
                     (SELECT t.id, 0 FROM {TABLE} t, src
                      WHERE src.words IS NOT NULL AND t.search_vector @@ src.words LIMIT {SIMILAR_TEXT_ONLY})
@@ -1046,7 +1054,9 @@ def similar_ids(
                        e.lead_territory_id,
                        ARRAY(SELECT unnest(e.search_theme_ids) INTERSECT SELECT unnest(src.themes)) AS shared_themes,
                        ARRAY(SELECT unnest(e.search_tag_ids) INTERSECT SELECT unnest(src.tags)) AS shared_tags
-                FROM (SELECT sh.id, sh.pre FROM shared sh JOIN {TABLE} e ON e.id = sh.id WHERE ({vis_sql})
+                FROM (SELECT sh.id, sh.pre
+                      FROM (SELECT * FROM shared ORDER BY pre DESC, id DESC LIMIT {SIMILAR_CANDIDATES * 4}) sh
+                      JOIN {TABLE} e ON e.id = sh.id WHERE ({vis_sql})
                       ORDER BY sh.pre DESC, sh.id DESC LIMIT {SIMILAR_CANDIDATES}) best
                 JOIN {TABLE} e ON e.id = best.id, src
             ),

@@ -475,8 +475,12 @@ def _page_experiences(*, raw, text: str, reference) -> list:
         if marker:
             experience.title_html = marker.mark_all(experience.title)
             experience.snippet = marker.snippet(bodies[pk])
-        if reference is not None:
-            experience.comparability_reason = search.comparability_reason(experience, reference)
+        else:
+            experience.title_html = experience.snippet = None
+        # Set even when empty: a missing attribute costs the template a dir() of the instance.
+        experience.comparability_reason = (
+            search.comparability_reason(experience, reference) if reference is not None else None
+        )
         page.append(experience)
     return page
 

@@ -1,8 +1,10 @@
 """Template tags of the search page."""
 
+from html import escape
+
 from django import template
-from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
+from django.utils.formats import get_format, number_format
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import ngettext
 
@@ -18,28 +20,48 @@ _VALUE = (
 )
 
 
+def _grouped(get_separator):
+    """A function formatting counts as number_format(n, use_l10n=True, force_grouping=True) does."""
+    separator, grouping = get_separator("THOUSAND_SEPARATOR"), get_separator("NUMBER_GROUPING")
+    if grouping != 3:  # not the common case: let Django do it
+        return lambda n: number_format(n, use_l10n=True, force_grouping=True)
+    return lambda n: f"{n:,}".replace(",", separator)
+
+
 @register.simple_tag
 def facet_values(facet):
     """The checkboxes of one facet, the values after the eighth folded under "n autres".
 
-    Built in Python: a facet panel holds a few hundred values, and the same
-    markup as template nodes took longer to render than the search itself.
+    Built in Python with the standard library's escape: a facet panel holds a
+    few hundred values; as template nodes, then with format_html(), the markup
+    took longer to build than the search itself.
     """
+    count_text = _grouped(get_format)
+    name = escape(facet.name)
 
-    def row(index, v):
-        depth = f" ms-{v.depth + 2}" if v.depth else ""
-        checked = mark_safe(" checked") if v.selected else ""
-        count = number_format(v.count, use_l10n=True, force_grouping=True)
-        return (depth, facet.name, v.value, facet.name, index, checked, facet.name, index, v.label, count)
+    def rows(values, start):
+        return "".join(
+            _VALUE.format(
+                f" ms-{v.depth + 2}" if v.depth else "",
+                name,
+                escape(str(v.value)),
+                name,
+                index,
+                " checked" if v.selected else "",
+                name,
+                index,
+                escape(str(v.label)),
+                count_text(v.count),
+            )
+            for index, v in enumerate(values, start=start)
+        )
 
     values = facet.values
-    shown = format_html_join("", _VALUE, (row(i, v) for i, v in enumerate(values[:VISIBLE_VALUES], start=1)))
+    shown = mark_safe(rows(values[:VISIBLE_VALUES], 1))
     if len(values) <= VISIBLE_VALUES:
         return shown
     more = len(values) - VISIBLE_VALUES
-    folded = format_html_join(
-        "", _VALUE, (row(i, v) for i, v in enumerate(values[VISIBLE_VALUES:], start=VISIBLE_VALUES + 1))
-    )
+    folded = mark_safe(rows(values[VISIBLE_VALUES:], VISIBLE_VALUES + 1))
     summary = ngettext("%(counter)s autre", "%(counter)s autres", more) % {"counter": more}
     # A selected value among the folded ones keeps the fold open: a choice is never hidden.
     is_open = mark_safe(" open") if any(v.selected for v in values[VISIBLE_VALUES:]) else ""

@@ -160,3 +160,19 @@ def test_at_most_five_similar_experiences(visitor, geo):
         fiche(title=f"other {n}", themes=[tiers])
     assert len(similar_experiences(experience=source, viewer=visitor)) == 5
     refresh_search_fields([source.pk])
+
+
+def test_a_common_tag_takes_its_newest_fiches_and_a_rare_one_all_of_its(visitor, geo, monkeypatch):
+    from experiences import search as engine
+
+    monkeypatch.setattr(engine, "SIMILAR_PER_KEY", 3)
+    common, rare = TagFactory(name="tiers-lieu"), TagFactory(name="halle ferroviaire")
+    old_twin = fiche(title="alpha", tags=[common, rare])  # the oldest fiche sharing the common tag
+    older = [fiche(title=f"beta {n}", tags=[common]) for n in range(2)]
+    newest = [fiche(title=f"gamma {n}", tags=[common]) for n in range(3)]
+    source = fiche(title="delta", tags=[common, rare])
+    found = [s.experience for s in similar_experiences(experience=source, viewer=visitor)]
+    # Three fiches per key: the common tag brings the three newest, the rare one its only other fiche.
+    assert set(found) == {old_twin, *newest}
+    assert found[0] == old_twin  # two shared tags rank first
+    assert not set(older) & set(found)

@@ -212,3 +212,41 @@ def test_a_selected_facet_value_beyond_the_eighth_is_never_folded_away():
     assert 'value="v11" id="f-region-12" checked' in html
     values[11].selected = False
     assert '<details class="facet-more"><summary' in facet_values(SimpleNamespace(name="region", values=values))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_facet_values_markup_is_escaped_and_counts_grouped_as_django_does(language):
+    from types import SimpleNamespace
+
+    from django.utils.formats import number_format
+    from django.utils.html import format_html
+    from django.utils.translation import override
+
+    from experiences.selectors import FacetValue
+    from experiences.templatetags.search_tags import _VALUE, facet_values
+
+    values = [
+        FacetValue('a"b', "<Saint-Étienne & co>", 1234567, selected=True),
+        FacetValue("x'y", "l'Isle", 999, False, depth=1),
+        FacetValue(7, "Sept", 0, False),
+    ]
+    with override(language):
+        html = facet_values(SimpleNamespace(name="tag", values=values))
+        expected = "".join(
+            format_html(
+                _VALUE,
+                f" ms-{v.depth + 2}" if v.depth else "",
+                "tag",
+                v.value,
+                "tag",
+                i,
+                " checked" if v.selected else "",
+                "tag",
+                i,
+                v.label,
+                number_format(v.count, use_l10n=True, force_grouping=True),
+            )
+            for i, v in enumerate(values, start=1)
+        )
+    assert html == expected
+    assert "&lt;Saint-Étienne &amp; co&gt;" in html and 'value="a&quot;b"' in html
