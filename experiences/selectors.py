@@ -521,7 +521,7 @@ def _static_labels() -> dict[str, dict[str, str]]:
             "budget": BUDGET_CHOICES,
             "organisation_kind": Organisation.Kind.choices,
         }
-        labels = {name: {key: str(label) for key, label in pairs} for name, pairs in choices.items()}
+        labels = {name: {key: str(label) for key, label in dict(pairs).items()} for name, pairs in choices.items()}
         labels["_facet"] = {name: str(label) for name, label in FACET_LABELS.items()}
         _STATIC_LABELS[language] = labels
     return _STATIC_LABELS[language]

@@ -442,3 +442,19 @@ def test_page_fiches_hold_the_database_values_and_defer_the_rest(visitor):
         assert not found._state.adding and found._state.db == "default"
         assert "created_at" in found.get_deferred_fields()
         assert found.created_at == stored.created_at  # a deferred field still loads on access
+
+
+@pytest.mark.parametrize(("language", "country", "status"), [("fr", "France", "En cours"), ("en", "France", "Ongoing")])
+def test_fixed_facets_show_their_translated_labels(visitor, language, country, status):
+    from django.utils.translation import override
+
+    from territories.models import Territory
+
+    village = Territory.objects.create(kind="commune", code="99001", name="Villebourg", slug="villebourg", country="FR")
+    fiche(title="une gare", lead_territory=village, project_status="ongoing")
+    for query in ("", "q=gare", "q=gare&project_status=ongoing"):  # landing cache, facet store, SQL counts
+        with override(language):
+            result = search(visitor, query)
+        labels = {f.name: {v.value: v.label for v in f.values} for f in result.facets}
+        assert labels["country"] == {"FR": country}
+        assert labels["project_status"]["ongoing"] == status
