@@ -97,3 +97,53 @@ def test_array_counts_cover_rows_of_every_length():
     assert store.counts("x", np.array([1])) == []
     assert store.counts("x", np.array([2, 2])) == [("b", 2), ("c", 2)]
     assert store.rows(np.array([4])) is None  # an id beyond the store
+
+
+def _all_counts(store) -> dict[str, list]:
+    rows = store.rows(np.flatnonzero(store.position >= 0))
+    return {name: sorted(store.counts(name, rows), key=repr) for name in search.FACET_COLUMNS}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_refreshes_the_store_with_the_written_rows_only(visitor, member, consultant, org_a):
+    geo = make_geo()
+    _i, tiers, _d, concertation = theme_tree()
+    fiches = [fiche(title=f"gare {n}", lead_territory=geo.chabaniere, themes=[tiers]) for n in range(9)]
+    facet_store._STORE = None  # not one left by an earlier test: this one starts with a whole read
+    spec = SearchSpec(viewer=visitor, text="gare")
+    first = run_search(spec)
+    full = facet_store._STORE
+    assert full.generation == first.generation and full.read_rows == 9
+    # One fiche changes its scalar and array keys, and a new one arrives with a new tag.
+    tag = TagFactory(name="nouveau")
+    fiches[1].tags.add(tag)
+    fiches[1].themes.set([concertation])
+    fiches[1].lead_territory = geo.lyon
+    fiches[1].save()
+    search.refresh_search_fields([fiches[1].pk])
+    fiche(title="gare neuve", lead_territory=geo.montpellier, tags=[tag], themes=[])
+    after = run_search(spec)
+    refreshed = facet_store._STORE
+    assert refreshed is not full and refreshed.generation == after.generation
+    assert refreshed.read_rows == 2  # the changed fiche and the new one, not the table
+    assert full.read_rows == 9 and full.n_rows == 9  # the old store is left as it was
+    assert _all_counts(refreshed) == _all_counts(facet_store.load(after.generation, search.FACET_COLUMNS))
+    for viewer in (visitor, member, consultant):
+        for text in ("gare", "neuve", ""):
+            viewer_spec = SearchSpec(viewer=viewer, text=text)
+            assert counts(run_search(viewer_spec)) == counts(run_search(viewer_spec, facets_in_sql=True))
+    # When more than a quarter of the rows changed, the table is read again whole.
+    search.refresh_search_fields([f.pk for f in fiches])
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE experiences_experience SET title = title || ' bis' WHERE id <= %s", [fiches[4].pk])
+    run_search(spec)
+    assert facet_store._STORE.read_rows == 10
+
+
+def test_patched_arrays_keep_other_rows_and_append_new_ones():
+    old = facet_store._Column(["a", "b", "c"], np.array([0, 1, 1, 2, 0], dtype=np.int32))
+    old.offsets = np.array([0, 2, 2, 4, 5])  # rows: [a, b], [], [b, c], [a]
+    # Row 0 emptied, row 1 filled, row 4 appended; rows 2 and 3 unchanged.
+    flat, offsets = facet_store._patched_arrays(old, 5, np.array([0, 1, 4]), [[], [2, 2], [1]])
+    rows = [flat[offsets[r] : offsets[r + 1]].tolist() for r in range(5)]
+    assert rows == [[], [2, 2], [1, 2], [0], [1]]
