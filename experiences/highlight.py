@@ -19,6 +19,7 @@ markup in the output.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from html import escape  # what django.utils.html.escape runs, without its lazy-string wrapper
 
@@ -152,16 +153,19 @@ class Marker:
             return mark_safe(escape(text[:end]) + (" …" if end < len(text) else ""))
         # A window starts a few words before a match and runs about MAX_WORDS words;
         # the best windows are those holding the most matches.
+        # Spans are sorted and never overlap: their starts and ends are both ascending,
+        # so the spans inside [start, stop] are one slice, found by bisection.
+        starts, ends = [a for a, _b in spans], [b for _a, b in spans]
         windows = []
-        for first, _end in spans[:MAX_WINDOWS]:
+        for first in starts[:MAX_WINDOWS]:
             start = _word_start(text, max(0, first - BEFORE_CHARS))
-            stop = _word_end(text, min(len(text), start + WINDOW_CHARS), spans)
+            stop = _word_end(text, min(len(text), start + WINDOW_CHARS), spans, starts)
             # Whitespace is normalised above: spaces + 1 bounds the word count from above.
             if text.count(" ", start, stop) >= MAX_WORDS:
                 more = WORDS_AND_ONE_MORE.match(text, start, stop)
                 if more:  # short words: the word count decides
                     stop = more.end(1)
-            inside = sum(1 for a, b in spans if a >= start and b <= stop)
+            inside = max(0, bisect_right(ends, stop) - bisect_left(starts, start))
             windows.append((inside, -start, start, stop))
         chosen: list[tuple[int, int]] = []
         for _count, _neg, start, stop in sorted(windows, reverse=True):
@@ -169,7 +173,12 @@ class Marker:
                 chosen.append((start, stop))
             if len(chosen) == MAX_FRAGMENTS:
                 break
-        return mark_safe(" … ".join(_marked(text, start, stop, spans) for start, stop in sorted(chosen)))
+        return mark_safe(
+            " … ".join(
+                _marked(text, start, stop, spans[bisect_left(starts, start) : bisect_right(ends, stop)])
+                for start, stop in sorted(chosen)
+            )
+        )
 
 
 LEAD = re.compile(rf"(?:\W*\w+){{1,{MIN_WORDS}}}")
@@ -193,11 +202,11 @@ def _word_start(text: str, i: int) -> int:
     return i
 
 
-def _word_end(text: str, i: int, spans) -> int:
-    """`i`, moved back to the end of a word, never cutting a match."""
-    for a, b in spans:
-        if a < i < b:
-            return b
+def _word_end(text: str, i: int, spans, starts) -> int:
+    """`i`, moved back to the end of a word, never cutting a match (`starts`: the spans' starts)."""
+    k = bisect_left(starts, i) - 1  # the last span starting before i: the only one that can hold it
+    if k >= 0 and spans[k][1] > i:
+        return spans[k][1]
     while 0 < i < len(text) and text[i].isalnum() and text[i - 1].isalnum():
         i -= 1
     return i
