@@ -1016,6 +1016,7 @@ def similar_ids(
     vis_sql, vis_params = visibility_sql(viewer)
     vis_sql = vis_sql.replace('"experiences_experience".', "e.")
     comp = comparability_sql(reference)
+    pre_cut = SIMILAR_CANDIDATES * 4  # best candidates by pre-score, before the visibility check
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -1028,21 +1029,28 @@ def similar_ids(
             -- Candidates first by key, with no array work: fiches sharing a tag (weight 2) or
             -- a theme of the source (1), through the link tables' indexes, plus a bounded
             -- sample of fiches sharing only title words.
+            keyed AS (
+                SELECT l.experience_id, 2 AS w FROM src, unnest(src.tags) k(id), LATERAL (
+                    SELECT et.experience_id FROM experiences_experience_tags et
+                    WHERE et.tag_id = k.id AND et.experience_id <> src.id
+                    ORDER BY et.experience_id DESC LIMIT {SIMILAR_PER_KEY}) l
+                UNION ALL
+                SELECT l.experience_id, 1 FROM src, unnest(src.themes) k(id), LATERAL (
+                    SELECT eh.experience_id FROM experiences_experience_themes eh
+                    WHERE eh.theme_id = k.id AND eh.experience_id <> src.id
+                    ORDER BY eh.experience_id DESC LIMIT {SIMILAR_PER_KEY}) l
+            ),
             shared AS (
                 SELECT x.experience_id AS id, sum(x.w) AS pre
                 FROM (
-                    SELECT l.experience_id, 2 AS w FROM src, unnest(src.tags) k(id), LATERAL (
-                        SELECT et.experience_id FROM experiences_experience_tags et
-                        WHERE et.tag_id = k.id AND et.experience_id <> src.id
-                        ORDER BY et.experience_id DESC LIMIT {SIMILAR_PER_KEY}) l
+                    SELECT experience_id, w FROM keyed
                     UNION ALL
-                    SELECT l.experience_id, 1 FROM src, unnest(src.themes) k(id), LATERAL (
-                        SELECT eh.experience_id FROM experiences_experience_themes eh
-                        WHERE eh.theme_id = k.id AND eh.experience_id <> src.id
-                        ORDER BY eh.experience_id DESC LIMIT {SIMILAR_PER_KEY}) l
-                    UNION ALL
+                    -- Title words only fill in: with {pre_cut} fiches sharing a key, none of
+                    -- these (pre-score 0) would pass the cut below, so they are not looked for.
                     (SELECT t.id, 0 FROM {TABLE} t, src
-                     WHERE src.words IS NOT NULL AND t.search_vector @@ src.words LIMIT {SIMILAR_TEXT_ONLY})
+                     WHERE src.words IS NOT NULL
+                       AND (SELECT count(DISTINCT experience_id) FROM keyed) < {pre_cut}
+                       AND t.search_vector @@ src.words LIMIT {SIMILAR_TEXT_ONLY})
                 ) x, src
                 WHERE x.experience_id <> src.id
                 GROUP BY x.experience_id
@@ -1055,7 +1063,7 @@ def similar_ids(
                        ARRAY(SELECT unnest(e.search_theme_ids) INTERSECT SELECT unnest(src.themes)) AS shared_themes,
                        ARRAY(SELECT unnest(e.search_tag_ids) INTERSECT SELECT unnest(src.tags)) AS shared_tags
                 FROM (SELECT sh.id, sh.pre
-                      FROM (SELECT * FROM shared ORDER BY pre DESC, id DESC LIMIT {SIMILAR_CANDIDATES * 4}) sh
+                      FROM (SELECT * FROM shared ORDER BY pre DESC, id DESC LIMIT {pre_cut}) sh
                       JOIN {TABLE} e ON e.id = sh.id WHERE ({vis_sql})
                       ORDER BY sh.pre DESC, sh.id DESC LIMIT {SIMILAR_CANDIDATES}) best
                 JOIN {TABLE} e ON e.id = best.id, src

@@ -176,3 +176,17 @@ def test_a_common_tag_takes_its_newest_fiches_and_a_rare_one_all_of_its(visitor,
     assert set(found) == {old_twin, *newest}
     assert found[0] == old_twin  # two shared tags rank first
     assert not set(older) & set(found)
+
+
+def test_title_words_bring_candidates_only_while_few_fiches_share_a_key(visitor, geo, monkeypatch):
+    from experiences import search as engine
+
+    common = TagFactory(name="halle")
+    source = fiche(title="Une recyclerie solidaire", tags=[common])
+    wordy = fiche(title="Recyclerie et ressourcerie")  # shares no tag or theme, only a title word
+    assert wordy in [s.experience for s in similar_experiences(experience=source, viewer=visitor)]
+    # Four candidates are kept before the visibility check: four fiches sharing the tag fill them.
+    monkeypatch.setattr(engine, "SIMILAR_CANDIDATES", 1)
+    sharing = [fiche(title=f"halle {n}", tags=[common]) for n in range(4)]
+    found = [s.experience for s in similar_experiences(experience=source, viewer=visitor)]
+    assert wordy not in found and found[0] in sharing
