@@ -19,7 +19,7 @@ from territories.models import Territory
 
 from . import highlight, search
 from .filtersets import ExperienceFilterSet
-from .models import Contact, Experience, Organisation, Tag, Theme
+from .models import Contact, Experience, ExperienceOrganisation, FundingLine, Organisation, Tag, Theme
 from .richtext import RICH_TEXT_FIELDS, html_to_text
 
 
@@ -36,11 +36,12 @@ def experience_detail(*, viewer, slug: str) -> Experience:
         Experience.objects.visible_to(viewer)
         .select_related("lead_territory__parent__parent", "lead_territory__epci", "client_organisation", "author")
         .prefetch_related(
-            "themes__parent",
+            # One query per relation: the objects each one points to come by a join.
+            Prefetch("themes", queryset=Theme.objects.select_related("parent")),
             "tags",
             "territories",
-            "actor_links__organisation",
-            "funding_lines__funder",
+            Prefetch("actor_links", queryset=ExperienceOrganisation.objects.select_related("organisation")),
+            Prefetch("funding_lines", queryset=FundingLine.objects.select_related("funder")),
             "sources",
             "attachments",
             Prefetch("contacts", queryset=Contact.objects.select_related("organisation")),

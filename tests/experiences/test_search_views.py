@@ -250,3 +250,28 @@ def test_facet_values_markup_is_escaped_and_counts_grouped_as_django_does(langua
         )
     assert html == expected
     assert "&lt;Saint-Étienne &amp; co&gt;" in html and 'value="a&quot;b"' in html
+
+
+def test_a_fiche_with_every_relation_is_read_in_nine_queries(visitor, django_assert_num_queries):
+    from experiences.models import Contact, ExperienceOrganisation, FundingLine, Source
+    from experiences.selectors import experience_detail
+    from tests.experiences.search_helpers import fiche, theme_tree
+    from tests.factories import OrganisationFactory, TagFactory
+
+    _i, tiers, _d, concertation = theme_tree()
+    experience = fiche(title="gare", themes=[tiers, concertation], tags=[TagFactory(), TagFactory()])
+    for n in range(3):
+        organisation = OrganisationFactory()
+        ExperienceOrganisation.objects.create(experience=experience, organisation=organisation, role="partner")
+        FundingLine.objects.create(experience=experience, funder=organisation, label=f"ligne {n}", amount=1000 * n)
+        Contact.objects.create(experience=experience, organisation=organisation, name=f"Contact {n}")
+        Source.objects.create(experience=experience, title=f"Source {n}", url=f"https://example.org/{n}")
+    # The fiche, then themes (with parents), tags, territories, actors (with organisations),
+    # funding (with funders), sources, attachments, contacts (with organisations).
+    with django_assert_num_queries(9):
+        found = experience_detail(viewer=visitor, slug=experience.slug)
+        assert {t.parent.name for t in found.themes.all()} == {"Innovation territoriale", "Démocratie locale"}
+        assert len({link.organisation.name for link in found.actor_links.all()}) == 3
+        assert len({line.funder.name for line in found.funding_lines.all()}) == 3
+        assert len({c.organisation.name for c in found.contacts.all()}) == 3
+        assert len(found.sources.all()) == 3 and len(found.tags.all()) == 2
