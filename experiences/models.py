@@ -91,9 +91,11 @@ class Theme(models.Model):
 
     @property
     def label(self) -> str:
-        if get_language() == "en" and self.name_en:
-            return self.name_en
-        return self.name
+        return self.label_for(english=get_language() == "en")
+
+    def label_for(self, *, english: bool) -> str:
+        """The label in English or French (for loops that ask for the language once)."""
+        return self.name_en if english and self.name_en else self.name
 
 
 class Tag(models.Model):

@@ -469,7 +469,7 @@ def _page_experiences(*, raw, text: str, reference) -> list:
             key=lambda t: (t.position, t.name),
         )
         experience.theme_slugs = [t.slug for t in themes]
-        experience.theme_labels = [_theme_label(t, english) for t in themes]
+        experience.theme_labels = [t.label_for(english=english) for t in themes]
         experience.tag_names = sorted(
             vocabulary.tags[i].name for i in experience.search_tag_ids if i in vocabulary.tags
         )
@@ -526,11 +526,6 @@ def _static_labels() -> dict[str, dict[str, str]]:
         labels["_facet"] = {name: str(label) for name, label in FACET_LABELS.items()}
         _STATIC_LABELS[language] = labels
     return _STATIC_LABELS[language]
-
-
-def _theme_label(theme: Theme, english: bool) -> str:
-    """Theme.label without asking for the active language at each theme."""
-    return theme.name_en if english and theme.name_en else theme.name
 
 
 ORDERED_BY_CHOICES = {"population", "density", "budget", "project_status", "territory_kind", "epci_type"}
@@ -632,7 +627,7 @@ def _theme_tree(themes, counts: dict, selected: set, *, english: bool) -> list[F
             if theme.pk in keep:
                 key = str(theme.pk)
                 values.append(
-                    FacetValue(theme.slug, _theme_label(theme, english), counts.get(key, 0), key in selected, depth)
+                    FacetValue(theme.slug, theme.label_for(english=english), counts.get(key, 0), key in selected, depth)
                 )
                 walk(theme.pk, depth + 1)
 
