@@ -20,9 +20,10 @@ _VALUE = (
 )
 
 
-def _grouped(get_separator):
-    """A function formatting counts as number_format(n, use_l10n=True, force_grouping=True) does."""
-    separator, grouping = get_separator("THOUSAND_SEPARATOR"), get_separator("NUMBER_GROUPING")
+def _count_formatter():
+    """number_format(n, use_l10n=True, force_grouping=True) for the active language,
+    with the language's format looked up once per facet instead of once per value."""
+    separator, grouping = get_format("THOUSAND_SEPARATOR"), get_format("NUMBER_GROUPING")
     if grouping != 3:  # not the common case: let Django do it
         return lambda n: number_format(n, use_l10n=True, force_grouping=True)
     return lambda n: f"{n:,}".replace(",", separator)
@@ -36,7 +37,7 @@ def facet_values(facet):
     few hundred values; as template nodes, then with format_html(), the markup
     took longer to build than the search itself.
     """
-    count_text = _grouped(get_format)
+    count_text = _count_formatter()
     name = escape(facet.name)
 
     def rows(values, start):
