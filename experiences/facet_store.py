@@ -123,17 +123,22 @@ def store_for(generation: int, facet_columns: dict[str, tuple[str, str]]) -> Fac
 _HORIZON = "(SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)"
 
 
-def load(generation: int, facet_columns: dict[str, tuple[str, str]]) -> FacetStore:
-    """Every fiche's facet keys, whatever its status (the search statement applies visibility)."""
+def _read(facet_columns: dict[str, tuple[str, str]], condition: str, params: list) -> tuple[int, list]:
+    """(horizon, [(id, facet values…)]) of the rows meeting `condition`, read with one snapshot."""
     select = ", ".join(column for column, _kind in facet_columns.values())
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT h.horizon, e.id, {select} FROM (SELECT {_HORIZON} AS horizon) h "  # noqa: S608 - our columns
-            "LEFT JOIN experiences_experience e ON TRUE ORDER BY e.id"
+            f"LEFT JOIN experiences_experience e ON {condition} ORDER BY e.id",
+            params,
         )
         rows = cursor.fetchall()
-    horizon = rows[0][0]
-    rows = [row[1:] for row in rows if row[1] is not None]
+    return rows[0][0], [row[1:] for row in rows if row[1] is not None]
+
+
+def load(generation: int, facet_columns: dict[str, tuple[str, str]]) -> FacetStore:
+    """Every fiche's facet keys, whatever its status (the search statement applies visibility)."""
+    horizon, rows = _read(facet_columns, "TRUE", [])
     if not rows:
         empty = np.zeros(0, dtype=np.int32)
         columns = {
@@ -151,26 +156,17 @@ def load(generation: int, facet_columns: dict[str, tuple[str, str]]) -> FacetSto
         code = index.setdefault
         if kind == SCALAR:
             codes = np.array([code(v, len(index)) for v in column_values], dtype=np.int32)
-            columns[name] = _Column(list(index), codes)
+            columns[name] = _Column(list(index), codes, index=index)
         else:
             lengths = np.array([len(v) if v else 0 for v in column_values], dtype=np.int64)
             flat = np.array([code(x, len(index)) for v in column_values if v for x in v], dtype=np.int32)
-            columns[name] = _Column(list(index), flat, np.concatenate(([0], np.cumsum(lengths))))
+            columns[name] = _Column(list(index), flat, np.concatenate(([0], np.cumsum(lengths))), index)
     return FacetStore(generation, position, columns, horizon=horizon, read_rows=len(rows))
 
 
 def refreshed(store: FacetStore, generation: int, facet_columns: dict[str, tuple[str, str]]) -> FacetStore | None:
     """A new store: `store` with the rows written since it was read, or None when too many changed."""
-    select = ", ".join(column for column, _kind in facet_columns.values())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT h.horizon, e.id, {select} FROM (SELECT {_HORIZON} AS horizon) h "  # noqa: S608 - our columns
-            "LEFT JOIN experiences_experience e ON e.search_stamp >= %s ORDER BY e.id",
-            [store.horizon],
-        )
-        rows = cursor.fetchall()
-    horizon = rows[0][0]
-    rows = [row[1:] for row in rows if row[1] is not None]
+    horizon, rows = _read(facet_columns, "e.search_stamp >= %s", [store.horizon])
     if len(rows) > FULL_READ_SHARE * max(store.n_rows, 1):
         return None
     ids = np.array([row[0] for row in rows], dtype=np.int64)
