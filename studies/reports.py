@@ -1,13 +1,17 @@
 """Report documents: from a snapshot (see selectors.report_snapshot) to HTML, then PDF.
 
-The HTML is built section by section so the job can report "n / N sections";
-WeasyPrint then lays out the whole document at once (page numbers, table of
-contents and "page X / Y" need the whole document).
+The HTML is built section by section so the job can report "n / N sections".
+WeasyPrint then lays the document out whole, or, with several cores, in
+parts laid out at the same time in forked processes and merged (each section
+starts a page, so a part's pages do not depend on the others'); the page
+numbers that only the whole document knows ("page X / Y", the table of
+contents) are then drawn over the pages from one stamps page (see core.pdf_parts).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,10 +22,13 @@ from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
-from core import maps
-from core.pdf import ASSET_ORIGIN, RenderedPDF, render_pdf
+from core import maps, pdf_parts
+from core.pdf import ASSET_ORIGIN, RenderedPDF, render_pdf, static_stylesheet
+from core.pdf_parts import PageInfo
 
 from .models import ReportBranding
+
+logger = logging.getLogger(__name__)
 
 GRID_COLUMNS = 5  # experiences per comparison table on a landscape page
 
@@ -160,7 +167,103 @@ def _toc(sections: list[Section]) -> tuple[list[dict], dict[str, int]]:
     return entries, chapters
 
 
-def build_report_html(
+@dataclass
+class ReportDocument:
+    """A report as its sections' HTML and the document around them.
+
+    `html()` is the whole document; `parts(n)` the same sections cut into n
+    documents of about the same weight, for a layout in parallel processes
+    (core.pdf_parts), and `stamps_html(pages)` the stamps page that then gives
+    them the page numbers only the whole document knows.
+    """
+
+    frame: str  # the whole document, with BODY_SLOT where the sections go
+    sections: list[str]
+    running: str  # the hidden elements that set the running header and footer
+    context: dict  # brand and language, for the stamps page
+
+    def html(self) -> str:
+        return self.frame.replace(BODY_SLOT, "".join(self.sections), 1)
+
+    def parts(self, count: int) -> list[str]:
+        frame = self.frame.replace("</head>", PARTS_STYLESHEET + "</head>", 1)
+        documents = []
+        for index, group in enumerate(_balanced_groups([_weight(s) for s in self.sections], count)):
+            body = "".join(self.sections[i] for i in group)
+            if index:  # the running strings are set on the cover: give each later part its own
+                body = _SECTION_START.sub(lambda m: m.group(0) + self.running, body, count=1)
+            documents.append(frame.replace(BODY_SLOT, body, 1))
+        return documents
+
+    def stamps_html(self, pages: list[PageInfo]) -> str:
+        """The stamps page (see core.pdf_parts.merge_parts): a cell per page with
+        its "page X / Y" and the table of contents' page numbers on their slots."""
+        first_page: dict[str, int] = {}
+        for number, page in enumerate(pages, start=1):
+            for name in page.anchors:
+                first_page.setdefault(name, number)
+        cells = []
+        for number, page in enumerate(pages, start=1):
+            stamps = []
+            for name, (x1, y1, x2, _y2) in page.anchors.items():
+                kind, _dash, target = name.partition("-")
+                if kind in ("toc1", "toc2") and target in first_page:
+                    stamps.append(
+                        {
+                            "kind": kind,
+                            "text": first_page[target],
+                            "left": x1,
+                            "top": y1,
+                            "width": x2 - x1,
+                        }
+                    )
+            cells.append(
+                {
+                    "number": number,
+                    "width": page.width,
+                    "height": page.height,
+                    "landscape": page.width > page.height,
+                    "footer": "cover" not in page.anchors,  # the cover has no margin boxes
+                    "stamps": stamps,
+                }
+            )
+        return render_to_string(
+            "reports/stamps.html",
+            {
+                **self.context,
+                "cells": cells,
+                "total": len(pages),
+                "width": max((page.width for page in pages), default=0),
+                "height": sum(page.height for page in pages) + 10,  # slack: rounding must not make a second page
+            },
+        )
+
+
+BODY_SLOT = "<!-- periscope:sections -->"
+PARTS_STYLESHEET = '<link rel="stylesheet" href="/static/css/report-parts.css">'
+_SECTION_START = re.compile(r"<section\b[^>]*>")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _weight(section: str) -> int:
+    """About how long a section takes to lay out: its text, its map's shapes and
+    its table of contents' dot leaders (WeasyPrint draws each dot on its own)."""
+    return len(_TAG.sub("", section)) + 60 * section.count("<path") + 180 * section.count('class="toc-page"')
+
+
+def _balanced_groups(weights: list[int], count: int) -> list[list[int]]:
+    """Consecutive indexes cut into at most `count` groups of about equal weight."""
+    total = sum(weights) or 1
+    groups: list[list[int]] = [[] for _ in range(max(1, count))]
+    done = 0
+    for index, weight in enumerate(weights):
+        slot = min(len(groups) - 1, int((done + weight / 2) * len(groups) / total))
+        groups[slot].append(index)
+        done += weight
+    return [group for group in groups if group]
+
+
+def build_report_document(
     snapshot: dict,
     *,
     version: int | None,
@@ -168,8 +271,8 @@ def build_report_html(
     generated_by: str = "",
     on_section: Callable[[int, int], None] | None = None,
     language: str = "fr",
-) -> str:
-    """The whole report as one HTML document, its headings, labels and dates in `language`.
+) -> ReportDocument:
+    """The report's sections and frame, its headings, labels and dates in `language`.
 
     The fiches' own texts stay in the language they were written in (the
     snapshot is the same whatever the report's language, so versions compare).
@@ -198,7 +301,40 @@ def build_report_html(
             parts.append(render_to_string(section.template, {**base, **section.context, "section_key": section.key}))
             if on_section:
                 on_section(index, len(sections))
-        return render_to_string("reports/study_report.html", {**base, "body": "".join(parts)})
+        return ReportDocument(
+            frame=render_to_string("reports/study_report.html", {**base, "body": BODY_SLOT}),
+            sections=parts,
+            running=render_to_string("reports/sections/_running.html", base),
+            context={"brand": brand, "language": language},
+        )
+
+
+def build_report_html(snapshot: dict, **kwargs) -> str:
+    """The whole report as one HTML document (see build_report_document)."""
+    return build_report_document(snapshot, **kwargs).html()
+
+
+def render_report(document: ReportDocument, *, on_step=None, on_page=None, processes: int | None = None) -> RenderedPDF:
+    """The report's PDF, laid out in `processes` parallel parts when there are
+    several cores (settings.REPORT_RENDER_PROCESSES), else in one piece."""
+    processes = settings.REPORT_RENDER_PROCESSES if processes is None else processes
+    htmls = document.parts(processes) if processes > 1 and pdf_parts.parallel_supported() else []
+    if len(htmls) < 2:
+        return render_pdf(document.html(), on_step=on_step, on_page=on_page)
+    if on_step:
+        on_step("layout")
+    try:
+        parts = pdf_parts.render_parts(htmls, on_page=on_page)
+    except pdf_parts.PartFailed:
+        logger.warning("Report layout in parts failed; laying it out in one piece", exc_info=True)
+        return render_pdf(document.html(), on_page=on_page)
+    if on_step:
+        on_step("write")
+    stamps = render_pdf(
+        document.stamps_html([page for part in parts for page in part.pages]),
+        stylesheets=[static_stylesheet("css/report.css"), static_stylesheet("css/report-stamps.css")],
+    )
+    return pdf_parts.merge_parts(parts, stamps.content)
 
 
 def build_fiche_html(experience: dict, *, show_contacts: bool) -> str:

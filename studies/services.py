@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from core.pdf import render_pdf
 from core.roles import Role, role_of
 from experiences.models import Experience
 
@@ -400,7 +399,7 @@ def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
             done = min(LAYOUT_SHARE - 1, LAYOUT_SHARE * page // expected_pages)  # never full before the layout ends
             progress.set(SECTIONS_SHARE + done, PROGRESS_TOTAL, _("Mise en page : page %(n)s") % {"n": page})
 
-        html = reports.build_report_html(
+        document = reports.build_report_document(
             snapshot,
             version=number,
             generated_at=generated_at,
@@ -408,7 +407,7 @@ def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
             on_section=on_section,
             language=job.language,
         )
-        pdf = render_pdf(html, on_step=on_step, on_page=on_page)
+        pdf = reports.render_report(document, on_step=on_step, on_page=on_page)
         version_id = _save_version(
             job_id=job.pk, study_id=study.pk, number=number, pdf=pdf, snapshot=snapshot, language=job.language
         )

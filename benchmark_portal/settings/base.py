@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values come from the environment
 through one `environ.Env()`; every variable is documented in `.env.example`."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -263,6 +264,9 @@ REPORT_BRAND_PRIMARY = env("REPORT_BRAND_PRIMARY", default="#1d3557")
 REPORT_BRAND_ACCENT = env("REPORT_BRAND_ACCENT", default="#e63946")
 # A path under static/ (the admin's "Identité des rapports" overrides all four).
 REPORT_BRAND_LOGO = env("REPORT_BRAND_LOGO", default="img/periscope.svg")
+# A report is laid out in this many parts at once (forked processes, one per
+# core); 1 lays it out in one piece. See core/pdf_parts.py.
+REPORT_RENDER_PROCESSES = env.int("REPORT_RENDER_PROCESSES", default=min(os.cpu_count() or 1, 4))
 
 # --- Logging (core/logging.py): request id, user id, duration, task id on every line
 LOGGING = build_logging_config(

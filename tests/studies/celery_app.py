@@ -21,11 +21,12 @@ def _install_faults() -> None:
     import django
 
     django.setup()
-    from studies import services
+    from studies import reports
 
-    real_render = services.render_pdf
+    real_render = reports.render_report
 
-    def render_with_faults(html, **kwargs):
+    def render_with_faults(document, **kwargs):
+        html = document.html()
         if "PERISCOPE-HANG" in html:
             while True:
                 try:
@@ -34,9 +35,9 @@ def _install_faults() -> None:
                     continue
         if "PERISCOPE-SLOW" in html:
             time.sleep(SLOW_SECONDS)
-        return real_render(html, **kwargs)
+        return real_render(document, **kwargs)
 
-    services.render_pdf = render_with_faults
+    reports.render_report = render_with_faults
 
 
 _install_faults()
