@@ -3,7 +3,9 @@
     DATABASE_URL=... .venv/bin/python bench/report.py [--experiences 30] [--runs 5]
 
 Times the whole report task in one warm process (data loading + templates +
-WeasyPrint layout + PDF writing) and, as the reference, the same HTML printed
+WeasyPrint layout + PDF writing; the layout in REPORT_RENDER_PROCESSES forked
+parts, as the worker does, and in one piece for reference) and, as the
+reference, the same HTML printed
 by a cold `/usr/bin/chromium --print-to-pdf` (a new browser each run). Prints
 pages, median seconds of each and the ratio. Target: WeasyPrint ≤ 3 s median
 and ≤ 2 × Chromium. The study is created inside a transaction that is rolled
@@ -39,7 +41,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from bench.machine import yardstick  # noqa: E402
-from core.pdf import ASSET_ORIGIN, collected_after, render_pdf, resolve_local_url  # noqa: E402
+from core.pdf import ASSET_ORIGIN, collected_after, resolve_local_url  # noqa: E402
 from core.roles import Role  # noqa: E402
 from studies import reports, selectors  # noqa: E402
 
@@ -124,20 +126,28 @@ def make_study(n: int):
     return study, staff
 
 
-def weasyprint_task(study_id: int, viewer) -> tuple[float, float, int]:
+def weasyprint_task(study_id: int, viewer, processes: int) -> tuple[float, float, int]:
     """What the Celery task does, minus saving the file: load, build HTML, lay out, write.
 
-    Returns wall seconds, CPU seconds of this process, pages.
+    With processes > 1 the layout runs in that many forked parts (the
+    production setting, REPORT_RENDER_PROCESSES). Returns wall seconds, CPU
+    seconds of this process and its children, pages.
     """
     with collected_after():  # as the task: the collector paused during the job, run after it
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu = time.perf_counter(), _cpu()
         snapshot = selectors.report_snapshot(study_id=study_id, viewer=viewer)
-        html = reports.build_report_html(snapshot, version=1)
-        pdf = render_pdf(html)
-        elapsed, used = time.perf_counter() - start, time.process_time() - cpu
+        document = reports.build_report_document(snapshot, version=1)
+        pdf = reports.render_report(document, processes=processes)
+        elapsed, used = time.perf_counter() - start, _cpu() - cpu
         collect_start = time.perf_counter()
     COLLECT_SECONDS.append(time.perf_counter() - collect_start)
     return elapsed, used, pdf.pages
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the forked parts)."""
+    me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
 def chromium_html(html: str, folder: Path) -> Path:
@@ -200,35 +210,51 @@ def main() -> None:
     parser.add_argument("--experiences", type=int, default=30)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", help="write the WeasyPrint PDF to this path")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=settings.REPORT_RENDER_PROCESSES,
+        help="parts laid out at once (default: REPORT_RENDER_PROCESSES, %(default)s here)",
+    )
     args = parser.parse_args()
     try:
         with transaction.atomic():
             study, staff = make_study(args.experiences)
             items = study.items.count()
             gc.freeze()  # as a worker's pool child at start (benchmark_portal/celery.py)
-            weasyprint_task(study.pk, staff)  # warm-up: fonts, templates, imports
-            times, cpus, pages = [], [], 0
-            for _ in range(args.runs):
-                elapsed, cpu, pages = weasyprint_task(study.pk, staff)
+            weasyprint_task(study.pk, staff, args.processes)  # warm-up: fonts, templates, imports
+            times, cpus, whole_times, whole_cpus, pages = [], [], [], [], 0
+            for _ in range(args.runs):  # interleaved, so that both meet the same machine
+                elapsed, cpu, pages = weasyprint_task(study.pk, staff, args.processes)
                 times.append(elapsed)
                 cpus.append(cpu)
+                if args.processes > 1:
+                    elapsed, cpu, _pages = weasyprint_task(study.pk, staff, 1)
+                    whole_times.append(elapsed)
+                    whole_cpus.append(cpu)
             snapshot = selectors.report_snapshot(study_id=study.pk, viewer=staff)
             html = reports.build_report_html(snapshot, version=1)
             if args.keep:
-                Path(args.keep).write_bytes(render_pdf(html).content)
-            raise Rollback((items, times, cpus, pages, html))
+                document = reports.build_report_document(snapshot, version=1)
+                Path(args.keep).write_bytes(reports.render_report(document, processes=args.processes).content)
+            raise Rollback((items, times, cpus, whole_times, whole_cpus, pages, html))
     except Rollback as done:
-        items, times, cpus, pages, html = done.args[0]
+        items, times, cpus, whole_times, whole_cpus, pages, html = done.args[0]
     wp, wp_cpu = statistics.median(times), statistics.median(cpus)
     # On a shared machine wall time includes waiting for a core: CPU time is printed too.
     print(f"experiences: {items}  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(yardstick(connection))
     print(
-        f"weasyprint (warm, whole task): pages={pages} median={wp:.2f}s cpu={wp_cpu:.2f}s "
-        f"runs={[round(t, 2) for t in times]}"
+        f"weasyprint (warm, whole task, layout in {args.processes} part(s)): pages={pages} median={wp:.2f}s "
+        f"cpu={wp_cpu:.2f}s runs={[round(t, 2) for t in times]}"
     )
+    if whole_times:
+        print(
+            f"  the same laid out in one piece, for reference: median={statistics.median(whole_times):.2f}s "
+            f"cpu={statistics.median(whole_cpus):.2f}s runs={[round(t, 2) for t in whole_times]}"
+        )
     print(
-        f"  then the garbage collection after the job (the worker pays it before its next job): "
+        f"  then the garbage collection after each job (the worker pays it before its next job): "
         f"median {statistics.median(COLLECT_SECONDS[1:]):.2f}s"
     )
     if not Path(CHROMIUM).exists():

@@ -29,6 +29,7 @@ import pickle
 import selectors
 import signal
 import struct
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -63,6 +64,7 @@ class Part:
     content: bytes
     pages: list[PageInfo]
     refused_urls: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # the child's wall time for this part (benchmarks show the balance)
 
 
 class PartFailed(RuntimeError):
@@ -93,17 +95,19 @@ def _send(fd: int, kind: bytes, payload: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     with contextlib.suppress(Exception):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
-def _child(html: str, fd: int) -> None:
+def _child(html: str, fd: int, parent: int) -> None:
     """In the forked process: render, send the result, exit without cleanup."""
     status = 0
     try:
-        _die_with_parent()
+        _die_with_parent(parent)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         logging.getLogger("weasyprint").addFilter(_MissingAnchorFilter())
@@ -111,9 +115,11 @@ def _child(html: str, fd: int) -> None:
         def on_page(n: int) -> None:
             _send(fd, b"P", struct.pack("!I", n))
 
+        start = time.perf_counter()
         fetcher = SafeURLFetcher()
         document = render_document(html, fetcher=fetcher, on_page=on_page)
         part = Part(document.write_pdf(), [_page_info(page) for page in document.pages], list(fetcher.refused))
+        part.seconds = time.perf_counter() - start
         _send(fd, b"R", pickle.dumps(part))
     except BaseException as error:
         status = 1
@@ -138,13 +144,14 @@ def render_parts(htmls: list[str], *, on_page: Callable[[int], None] | None = No
     progress = [0] * len(htmls)
     results: list[Part | None] = [None] * len(htmls)
     selector = selectors.DefaultSelector()
+    parent = os.getpid()
     try:
         for index, html in enumerate(htmls):
             read_fd, write_fd = os.pipe()
             pid = os.fork()
             if pid == 0:  # pragma: no cover - runs in the child, which exits
                 os.close(read_fd)
-                _child(html, write_fd)
+                _child(html, write_fd, parent)
             os.close(write_fd)
             children[read_fd] = (index, pid)
             buffers[read_fd] = bytearray()

@@ -248,7 +248,7 @@ _TAG = re.compile(r"<[^>]+>")
 def _weight(section: str) -> int:
     """About how long a section takes to lay out: its text, its map's shapes and
     its table of contents' dot leaders (WeasyPrint draws each dot on its own)."""
-    return len(_TAG.sub("", section)) + 60 * section.count("<path") + 180 * section.count('class="toc-page"')
+    return len(_TAG.sub("", section)) + 60 * section.count("<path") + 260 * section.count('class="toc-page"')
 
 
 def _balanced_groups(weights: list[int], count: int) -> list[list[int]]:

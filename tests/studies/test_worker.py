@@ -120,6 +120,7 @@ def worker(django_db_setup, django_db_blocker, media_dir, tmp_path_factory):
         "CELERY_RESULT_BACKEND": BROKER,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_SOFT_TIME_LIMIT": str(SOFT),
+        "REPORT_RENDER_PROCESSES": "2",  # the worker lays reports out in parts, as in production
         "CELERY_TASK_TIME_LIMIT": str(HARD),
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY),
         "DJANGO_MEDIA_ROOT": str(media_dir),
