@@ -132,6 +132,7 @@ class RenderedPDF:
     content: bytes
     pages: int
     refused_urls: list[str] = field(default_factory=list)
+    parts: int = 1  # laid out in this many parts at once (see core.pdf_parts)
 
 
 # Decoded images kept between renders of a warm worker. Keys are our own asset

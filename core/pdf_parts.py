@@ -14,8 +14,8 @@ their PDFs (pikepdf) and puts back what only the whole document knows:
 
 The children only render: they never touch the database, and they die with
 this process (PR_SET_PDEATHSIG), so a worker killed at its time limit leaves
-no renderer behind. Where fork is not available, `render_parts` says so and
-the caller renders the whole document in one process.
+no renderer behind. Where fork is not available or not safe (several threads,
+see `fork_is_safe`), the caller lays the whole document out in one process.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import pickle
 import selectors
 import signal
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -44,8 +45,12 @@ _HEADER = struct.Struct("!cI")  # frame kind (b"P" progress, b"R" result, b"E" e
 _PR_SET_PDEATHSIG = 1
 
 
-def parallel_supported() -> bool:
-    return hasattr(os, "fork")
+def fork_is_safe() -> bool:
+    """Whether parts can be forked safely here: fork() copies only the calling
+    thread, so a lock another thread held at that moment (in logging, in a
+    C library) would stay locked in the child forever. A Celery pool child has
+    one thread; a threaded development server does not, and lays out in one piece."""
+    return hasattr(os, "fork") and threading.active_count() == 1
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ def render_parts(htmls: list[str], *, on_page: Callable[[int], None] | None = No
     `on_page(n)` receives the number of pages laid out so far over all parts.
     Raises PartFailed if a part fails; the other children are then killed.
     """
-    if not parallel_supported():
+    if not hasattr(os, "fork"):
         raise PartFailed("this platform cannot fork")
     children: dict[int, tuple[int, int]] = {}  # read fd -> (part index, pid)
     buffers: dict[int, bytearray] = {}
@@ -272,7 +277,10 @@ def merge_parts(parts: list[Part], stamps: bytes | None = None) -> RenderedPDF:
     out = io.BytesIO()
     merged.save(out)
     return RenderedPDF(
-        content=out.getvalue(), pages=len(pages), refused_urls=[u for part in parts for u in part.refused_urls]
+        content=out.getvalue(),
+        pages=len(pages),
+        refused_urls=[u for part in parts for u in part.refused_urls],
+        parts=len(parts),
     )
 
 

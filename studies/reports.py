@@ -315,10 +315,12 @@ def build_report_html(snapshot: dict, **kwargs) -> str:
 
 
 def render_report(document: ReportDocument, *, on_step=None, on_page=None, processes: int | None = None) -> RenderedPDF:
-    """The report's PDF, laid out in `processes` parallel parts when there are
-    several cores (settings.REPORT_RENDER_PROCESSES), else in one piece."""
-    processes = settings.REPORT_RENDER_PROCESSES if processes is None else processes
-    htmls = document.parts(processes) if processes > 1 and pdf_parts.parallel_supported() else []
+    """The report's PDF, laid out in parallel parts when there are several cores
+    (settings.REPORT_RENDER_PROCESSES) and this process may fork safely, else in
+    one piece. An explicit `processes` skips the safety check (tests, benchmarks)."""
+    if processes is None:
+        processes = settings.REPORT_RENDER_PROCESSES if pdf_parts.fork_is_safe() else 1
+    htmls = document.parts(processes) if processes > 1 else []
     if len(htmls) < 2:
         return render_pdf(document.html(), on_step=on_step, on_page=on_page)
     if on_step:

@@ -87,6 +87,7 @@ def test_parts_give_the_same_pages_text_links_outline_and_pixels_as_one_piece(re
     whole = reports.render_report(report_document, processes=1)
     parts = reports.render_report(report_document, processes=2)
     assert len(report_document.parts(2)) == 2
+    assert (whole.parts, parts.parts) == (1, 2)
     assert parts.pages == whole.pages > 12
 
     # Every page reads the same, footers ("page X / Y") and table of contents numbers included.
@@ -137,20 +138,26 @@ def test_a_failing_part_stops_the_others_and_the_report_is_laid_out_whole(report
     def faulty(html, **kwargs):  # runs in the children, which inherit it
         with pids_file.open("a") as handle:
             handle.write(f"{os.getpid()}\n")
-        if 'class="cover"' in html:  # the first part fails at once
+        if 'class="cover"' in html:  # the first part fails once the other one is rendering
+            deadline = time.monotonic() + 10
+            while len(pids_file.read_text().split()) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
             raise RuntimeError("font exploded")
         time.sleep(600)  # the other part hangs: it must be killed, not waited for
         return real(html, **kwargs)
 
+    before = _children()
     monkeypatch.setattr(pdf_parts, "render_document", faulty)
+    started = time.monotonic()
     with pytest.raises(pdf_parts.PartFailed, match="font exploded"):
         pdf_parts.render_parts(report_document.parts(2))
+    assert time.monotonic() - started < 30
     pids = [int(line) for line in pids_file.read_text().split()]
     pids_file.unlink()
     assert len(pids) == 2
     for pid in pids:  # both children are gone (killed and reaped), none left rendering
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+        assert not _alive(pid)
+    assert _children() == before
 
     # Through render_report, the failure falls back to one process: the report still comes out.
     monkeypatch.setattr(pdf_parts, "render_document", lambda html, **kw: (_ for _ in ()).throw(RuntimeError("boom")))
@@ -164,7 +171,7 @@ def test_children_die_with_their_parent():
     script = (
         "import os, sys, time\n"
         "from core import pdf_parts\n"
-        "pdf_parts.render_document = lambda html, **kw: (print(os.getpid(), flush=True), time.sleep(600))\n"
+        "pdf_parts.render_document = lambda html, **kw: (os.write(1, b'%d\\n' % os.getpid()), time.sleep(600))\n"
         "pdf_parts.render_parts(['<p>a</p>', '<p>b</p>'])\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmark_portal.settings.test"}
@@ -184,6 +191,11 @@ def test_children_die_with_their_parent():
         alive = [pid for pid in children if _alive(pid)]
         time.sleep(0.05)
     assert alive == []
+
+
+def _children() -> set[int]:
+    pid = os.getpid()
+    return set(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
 
 
 def _alive(pid: int) -> bool:

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import pikepdf
 import pytest
 import redis
 from django.db import connection
@@ -250,6 +251,9 @@ def test_job_completes_with_every_experience_and_a_table_of_contents_giving_the_
     assert f"page {by_label['Conclusions et recommandations']} / {version.pages}" in flat(
         pages[by_label["Conclusions et recommandations"] - 1]
     )
+    # The worker's pool child laid it out in parts: its pages carry the stamps (page numbers) drawn after the merge.
+    with pikepdf.open(version.file.path) as pdf:
+        assert all(any(str(name).startswith("/Stamps") for name in page.Resources.XObject) for page in pdf.pages)
 
 
 def test_a_job_delivered_twice_yields_one_version(broker):
