@@ -15,25 +15,12 @@ from PIL import Image, ImageChops
 
 from core import pdf_parts
 from studies import reports, selectors
-from tests.factories import CriterionFactory, ExperienceFactory, StudyFactory
+from tests.studies.helpers import make_study
 
 
 @pytest.fixture
-def report_document(db, staff):
-    study = StudyFactory(title="Tiers-lieux ruraux", question="Comment ouvrir un tiers-lieu rural ?")
-    for position in range(1, 9):
-        experience = ExperienceFactory(
-            title=f"Tiers-lieu numéro {position}",
-            context="Le bâtiment était vide depuis dix ans. " * (6 + 4 * position),
-            actions="- Diagnostic des usages\n- Comité de préfiguration\n- Ouverture test",
-            results="Une vingtaine d'usagers réguliers. " * (4 + position),
-            vigilance_points="Le modèle économique reste fragile. " * 4,
-            budget_amount=250000,
-        )
-        study.items.create(experience=experience, position=position, analysis_note="Cas proche du client.")
-    criterion = CriterionFactory(study=study, name="Budget")
-    for item in study.items.all():
-        criterion.values.create(item=item, value="250 000 €")
+def report_document(db):
+    study, staff = make_study(titles=[f"Tiers-lieu numéro {n}" for n in range(1, 9)], growth=3)
     snapshot = selectors.report_snapshot(study_id=study.pk, viewer=staff)
     return reports.build_report_document(snapshot, version=2)
 

@@ -27,7 +27,8 @@ from benchmark_portal.database import database_url
 from core.roles import Role
 from studies import services
 from studies.models import ReportJob, ReportVersion
-from tests.factories import CriterionFactory, ExperienceFactory, StudyFactory, UserFactory
+from tests.factories import UserFactory
+from tests.studies.helpers import make_study
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -190,26 +191,6 @@ def wait_for(job: ReportJob, statuses: set[str], timeout: float) -> ReportJob:
             return job
         time.sleep(0.2)
     raise AssertionError(f"job stayed {job.status} ({job.message}) after {timeout}s")
-
-
-def make_study(*, titles: list[str], study_title: str = "Étude de test", team=()):
-    staff = UserFactory(role=Role.STAFF)
-    study = StudyFactory(title=study_title, question="Comment ouvrir un tiers-lieu rural ?")
-    study.team.set(team)
-    for position, title in enumerate(titles, start=1):
-        experience = ExperienceFactory(
-            title=title,
-            context="Le bâtiment était vide depuis dix ans. " * 12,
-            actions="- Diagnostic des usages\n- Comité de préfiguration\n- Ouverture test",
-            results="Une vingtaine d'usagers réguliers. " * 8,
-            vigilance_points="Le modèle économique reste fragile. " * 4,
-            budget_amount=250000,
-        )
-        study.items.create(experience=experience, position=position, analysis_note="Cas proche du client.")
-    criterion = CriterionFactory(study=study, name="Budget")
-    for item in study.items.all():
-        criterion.values.create(item=item, value="250 000 €")
-    return study, staff
 
 
 def pdf_pages_text(path: str) -> list[str]:
