@@ -156,6 +156,8 @@ def home_context(*, viewer) -> dict:
 
 @dataclass
 class FacetValue:
+    # The API sends each value's __dict__ as is: keep these fields, in this order,
+    # and no other instance attribute (a test compares it with the serializer).
     value: str
     label: str
     count: int

@@ -86,13 +86,8 @@ class ExperienceViewSet(viewsets.ReadOnlyModelViewSet):
             "reference": TerritoryBriefSerializer(reference).data if reference else None,
             "rescue": ({"comparable": result.rescue[0] or None, "count": result.rescue[1]} if result.rescue else None),
             "results": search_hit_data(result.experiences),
-            "facets": {
-                facet.name: [
-                    {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected, "depth": v.depth}
-                    for v in facet.values
-                ]
-                for facet in result.facets
-            },
+            # A FacetValue's __dict__ is exactly its API object (see selectors.FacetValue).
+            "facets": {facet.name: [v.__dict__ for v in facet.values] for facet in result.facets},
         }
         return data
 

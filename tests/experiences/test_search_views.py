@@ -113,6 +113,17 @@ def test_hand_built_hits_equal_the_documented_serializer(corpus, visitor, query)
     assert search_hit_data(result.experiences) == [dict(hit) for hit in expected]
 
 
+def test_api_facet_values_equal_the_documented_serializer(client, corpus):
+    from experiences.api.serializers import FacetValueSerializer
+
+    body = client.get("/api/v1/experiences/?q=gare&country=FR").json()
+    values = [value for facet in body["facets"].values() for value in facet]
+    assert len(values) > 10 and any(value["selected"] for value in values)
+    for value in values:  # same keys, same order, same types as the schema's
+        assert list(value) == list(FacetValueSerializer().fields)
+        assert value == dict(FacetValueSerializer(value).data)
+
+
 def test_api_landing_is_served_from_cache_until_content_changes(client, corpus, django_assert_max_num_queries):
     first = client.get(API).json()
     assert first["total"] == 6
