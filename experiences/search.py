@@ -871,10 +871,12 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
         # transaction, so SET LOCAL holds for this search only (parameters are
         # bound client-side, as Django does by default with psycopg 3).
         cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; " + sql, params)
-        while cursor.description is None and cursor.nextset():
-            pass
+        # psycopg builds a new list of column objects at each reading of description: read it once.
+        description = cursor.description
+        while description is None and cursor.nextset():
+            description = cursor.description
         result_rows = cursor.fetchall()
-        names = [d.name for d in cursor.description[: 1 + len(parts)]]
+        names = [d.name for d in description[: 1 + len(parts)]]
     page_rows = {}
     for result_row in result_rows:
         if result_row[0] is None:
