@@ -188,11 +188,11 @@ def render_parts(htmls: list[str], *, on_page: Callable[[int], None] | None = No
         return results  # type: ignore[return-value]
     finally:
         selector.close()
-        for fd, (_index, pid) in children.items():
+        for fd, (index, pid) in children.items():
             with contextlib.suppress(OSError):
                 os.close(fd)
             with contextlib.suppress(OSError):
-                if results[_index] is None:
+                if results[index] is None:
                     os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)

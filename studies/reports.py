@@ -327,16 +327,16 @@ def render_report(document: ReportDocument, *, on_step=None, on_page=None, proce
         on_step("layout")
     try:
         parts = pdf_parts.render_parts(htmls, on_page=on_page)
-    except pdf_parts.PartFailed:
+        if on_step:
+            on_step("write")
+        stamps = render_pdf(
+            document.stamps_html([page for part in parts for page in part.pages]),
+            stylesheets=[static_stylesheet("css/report.css"), static_stylesheet("css/report-stamps.css")],
+        )
+        return pdf_parts.merge_parts(parts, stamps.content)
+    except pdf_parts.PartFailed:  # a part, the stamps or the merge: the report still comes out
         logger.warning("Report layout in parts failed; laying it out in one piece", exc_info=True)
         return render_pdf(document.html(), on_page=on_page)
-    if on_step:
-        on_step("write")
-    stamps = render_pdf(
-        document.stamps_html([page for part in parts for page in part.pages]),
-        stylesheets=[static_stylesheet("css/report.css"), static_stylesheet("css/report-stamps.css")],
-    )
-    return pdf_parts.merge_parts(parts, stamps.content)
 
 
 def build_fiche_html(experience: dict, *, show_contacts: bool) -> str:

@@ -150,7 +150,15 @@ def test_a_failing_part_stops_the_others_and_the_report_is_laid_out_whole(report
     monkeypatch.setattr(pdf_parts, "render_document", lambda html, **kw: (_ for _ in ()).throw(RuntimeError("boom")))
     with caplog.at_level(logging.WARNING, logger="studies.reports"):
         pdf = reports.render_report(report_document, processes=2)
-    assert pdf.pages > 12 and "laying it out in one piece" in caplog.text
+    assert pdf.pages > 12 and pdf.parts == 1 and "laying it out in one piece" in caplog.text
+
+    # So does a failure after the parts, in the merge.
+    monkeypatch.setattr(pdf_parts, "render_document", real)
+    monkeypatch.setattr(pdf_parts, "merge_parts", lambda *a: (_ for _ in ()).throw(pdf_parts.PartFailed("bad merge")))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="studies.reports"):
+        pdf = reports.render_report(report_document, processes=2)
+    assert pdf.pages > 12 and pdf.parts == 1 and "bad merge" in caplog.text
 
 
 def test_children_die_with_their_parent():
