@@ -30,7 +30,6 @@ import selectors
 import signal
 import struct
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -69,7 +68,6 @@ class Part:
     content: bytes
     pages: list[PageInfo]
     refused_urls: list[str] = field(default_factory=list)
-    seconds: float = 0.0  # the child's wall time for this part (benchmarks show the balance)
 
 
 class PartFailed(RuntimeError):
@@ -120,11 +118,9 @@ def _child(html: str, fd: int, parent: int) -> None:
         def on_page(n: int) -> None:
             _send(fd, b"P", struct.pack("!I", n))
 
-        start = time.perf_counter()
         fetcher = SafeURLFetcher()
         document = render_document(html, fetcher=fetcher, on_page=on_page)
         part = Part(document.write_pdf(), [_page_info(page) for page in document.pages], list(fetcher.refused))
-        part.seconds = time.perf_counter() - start
         _send(fd, b"R", pickle.dumps(part))
     except BaseException as error:
         status = 1
