@@ -86,8 +86,12 @@ test: setup system-deps lint
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# English catalogue: extract, fill from locale/translations/en_*.py (lists what is missing), compile.
+# English catalogue: locale/en/LC_MESSAGES/django.po is the source of truth, edited directly or
+# with Poedit/Weblate. This target extracts new strings into it (file references only, no line
+# numbers, so that unrelated edits do not touch every entry), compiles it and prints how many
+# messages still lack a translation (tests/test_i18n.py fails on any).
 messages: setup
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=node_modules --ignore=tests --ignore=bench --no-obsolete
-	$(PY) scripts/fill_translations.py
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l en --add-location=file --no-obsolete -v 0 \
+	  --ignore=.venv --ignore=var --ignore=node_modules --ignore=tests --ignore=bench
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var -v 0
+	@msgfmt --statistics -o /dev/null locale/en/LC_MESSAGES/django.po

@@ -20,7 +20,7 @@ from tests.experiences.search_helpers import fiche, make_geo
 ROOT = Path(__file__).resolve().parent.parent
 PO_FILE = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
-# The same command as scripts/fill_translations.py documents.
+# The same folders as `make messages` ignores (locale: the copy gets a fresh, empty catalogue).
 IGNORED = [".venv", "var", "node_modules", "tests", "bench", ".git", "locale"]
 
 
@@ -74,8 +74,8 @@ def test_english_catalogue_covers_every_string_of_the_code(tmp_path):
     catalogue = {(e.msgctxt, e.msgid, e.msgid_plural) for e in polib.pofile(str(PO_FILE)) if not e.obsolete}
     missing = [e.msgid for e in extracted if (e.msgctxt, e.msgid, e.msgid_plural) not in catalogue]
     assert not missing, (
-        f"{len(missing)} message(s) of the code are not in locale/en (run makemessages, then "
-        "scripts/fill_translations.py): " + " | ".join(missing[:20])
+        f"{len(missing)} message(s) of the code are not in locale/en (run `make messages`, then "
+        "translate the new entries in django.po): " + " | ".join(missing[:20])
     )
 
 
