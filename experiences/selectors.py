@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from territories.models import Territory
 
-from . import highlight, search
+from . import comparability, highlight, search
 from .filtersets import ExperienceFilterSet
 from .models import Contact, Experience, ExperienceOrganisation, FundingLine, Organisation, Tag, Theme
 from .richtext import RICH_TEXT_FIELDS, html_to_text
@@ -197,7 +197,7 @@ class SearchResult:
     chips: list[Chip] = field(default_factory=list)
     suggestion: str | None = None
     suggestion_query: str = ""
-    reference: search.Reference | None = None
+    reference: comparability.Reference | None = None
     comparable_level: int | None = None
     rescue: tuple[int, int] | None = None  # (wider level, count); level 0 = without the filter
     rescue_query: str = ""
@@ -314,7 +314,7 @@ def experience_search(*, viewer, params=None, with_facets: bool = True) -> Searc
         return result
     data = filterset.values
     text = (data.get("q") or "").strip()
-    reference = search.Reference.of(data["ref"]) if data.get("ref") else None
+    reference = comparability.Reference.of(data["ref"]) if data.get("ref") else None
     sort = data.get("sort") or ("comparability" if reference and not text else "relevance")
     try:
         page = max(1, int(params.get("page", 1)))
@@ -460,12 +460,12 @@ def _page_experiences(*, raw, text: str, reference) -> list:
     bodies = {pk: _plain_body(e) for pk, e in by_id.items()} if text else {}
     marker = highlight.Marker(raw.tsquery, [*bodies.values(), *(e.title for e in by_id.values())]) if text else None
     page, english = [], get_language() == "en"
-    for pk, score, comparability in raw.hits:
+    for pk, score, comparability_score in raw.hits:
         experience = by_id.get(pk)
         if experience is None:
             continue
         experience.score = score
-        experience.comparability = comparability
+        experience.comparability = comparability_score
         themes = sorted(
             (vocabulary.themes[i] for i in experience.direct_theme_ids if i in vocabulary.themes),
             key=lambda t: (t.position, t.name),
@@ -482,7 +482,7 @@ def _page_experiences(*, raw, text: str, reference) -> list:
             experience.title_html = experience.snippet = None
         # Set even when empty: a missing attribute costs the template a dir() of the instance.
         experience.comparability_reason = (
-            search.comparability_reason(experience, reference) if reference is not None else None
+            comparability.comparability_reason(experience, reference) if reference is not None else None
         )
         page.append(experience)
     return page
@@ -679,7 +679,7 @@ def similar_experiences(*, experience: Experience, viewer, limit: int = 5) -> li
     tags (Jaccard) + 0.2 × text (rank of the other fiche against this one's
     title words) + 0.2 × comparability of the territories. Visible fiches only.
     """
-    reference = search.Reference.of(experience.lead_territory)
+    reference = comparability.Reference.of(experience.lead_territory)
     rows = search.similar_ids(experience=experience, viewer=viewer, reference=reference, limit=limit)
     if not rows:
         return []
@@ -700,6 +700,6 @@ def similar_experiences(*, experience: Experience, viewer, limit: int = 5) -> li
             parts.append(_("thèmes communs : %(themes)s") % {"themes": ", ".join(theme_names[:3])})
         if tag_names:
             parts.append(_("mots-clés communs : %(tags)s") % {"tags": ", ".join(tag_names[:3])})
-        parts.append(search.comparability_reason(other, reference).replace(_("la vôtre"), _("celle-ci")))
+        parts.append(comparability.comparability_reason(other, reference).replace(_("la vôtre"), _("celle-ci")))
         similar.append(SimilarExperience(other, score, " · ".join(parts)))
     return similar

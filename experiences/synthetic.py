@@ -29,8 +29,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
 
+from .comparability import TERRITORY_PROFILE_SQL
 from .models import Experience, Organisation, Tag, Theme
-from .search import TERRITORY_PROFILE_SQL, add_search_terms, bump_generation
+from .search import add_search_terms, bump_generation
 
 REF_PREFIX = "synthetic-"
 BATCH = 1000

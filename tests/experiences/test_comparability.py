@@ -3,7 +3,8 @@
 import pytest
 from django.http import QueryDict
 
-from experiences.search import Reference, refresh_search_fields
+from experiences.comparability import Reference
+from experiences.search import refresh_search_fields
 from experiences.selectors import experience_search, similar_experiences
 from tests.experiences.search_helpers import fiche, make_geo, theme_tree
 from tests.factories import TagFactory
