@@ -35,7 +35,7 @@ RUN export DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
        DJANGO_EMAIL_HOST=localhost DJANGO_EMAIL_USER= DJANGO_EMAIL_PASSWORD= \
     && python manage.py collectstatic --noinput -v 0 \
     && python manage.py compilemessages -v 0 \
-    && mkdir -p var/media var/backups \
+    && mkdir -p var/media var/private var/backups \
     && chown -R periscope:periscope var
 
 USER periscope

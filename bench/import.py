@@ -32,8 +32,8 @@ django.setup()
 import openpyxl  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 
-from core.models import User  # noqa: E402
-from core.roles import ROLE_GROUPS, Role  # noqa: E402
+from accounts.models import User  # noqa: E402
+from accounts.roles import ROLE_GROUPS, Role  # noqa: E402
 from experiences.importers import import_experiences  # noqa: E402
 from experiences.models import Experience, Tag, Theme  # noqa: E402
 from territories.models import Territory  # noqa: E402

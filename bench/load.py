@@ -322,8 +322,8 @@ def prepare_report(workload: Workload, base: str) -> None:
     """Find the report URL, a study and a staff session; leave reports out otherwise."""
     from django.urls import NoReverseMatch, reverse
 
+    from accounts.models import User
     from benchmark_portal.demo_loader import DEMO_PASSWORD
-    from core.models import User
     from studies.models import Study
 
     candidates = report_url_candidates()

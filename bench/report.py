@@ -40,9 +40,9 @@ import logging  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
+from accounts.roles import Role  # noqa: E402
 from bench.machine import yardstick  # noqa: E402
 from core.pdf import ASSET_ORIGIN, collected_after, resolve_local_url  # noqa: E402
-from core.roles import Role  # noqa: E402
 from studies import reports, selectors  # noqa: E402
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
@@ -58,8 +58,8 @@ def make_study(n: int):
     """A study of `n` experiences with criteria and notes (cloning demo fiches if needed)."""
     from django.contrib.auth.models import Group
 
-    from core.models import User
-    from core.roles import ROLE_GROUPS
+    from accounts.models import User
+    from accounts.roles import ROLE_GROUPS
     from experiences.models import Experience, Organisation
     from studies import services
     from territories.models import Territory

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core.models import User
-from core.roles import ROLE_GROUPS, Role
+from accounts.models import User
+from accounts.roles import ROLE_GROUPS, Role
 from experiences.models import (
     Contact,
     Experience,

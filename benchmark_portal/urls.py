@@ -4,9 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from accounts import views as account_views
 from benchmark_portal import views as portal_views
 from core import health
-from core import views as core_views
 from experiences import views as experience_views
 
 urlpatterns = [
@@ -21,8 +21,8 @@ urlpatterns += i18n_patterns(
     # and switching back to French kept the English URL. Under /en/i18n/setlang/ it can.
     path("i18n/", include("django.conf.urls.i18n")),
     path("", portal_views.home, name="home"),
-    path("comptes/", include("core.urls")),
-    path("confidentialite/", core_views.privacy, name="privacy"),
+    path("comptes/", include("accounts.urls")),
+    path("confidentialite/", account_views.privacy, name="privacy"),
     path("experiences/", include("experiences.urls")),
     path("territoires/", include("territories.urls")),
     path("territoires/<slug:slug>/", experience_views.territory_detail, name="territory_detail"),
@@ -35,4 +35,6 @@ urlpatterns += i18n_patterns(
 handler404 = "core.views.page_not_found"
 
 if settings.DEBUG:
+    # Public media only (report logos): private files live under PRIVATE_MEDIA_ROOT,
+    # outside MEDIA_ROOT, and are served by views that check visibility (core/storage.py).
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

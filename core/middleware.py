@@ -1,33 +1,10 @@
-"""Small hardening middleware: sign-in lockout responses and NUL-byte rejection."""
+"""Small hardening middleware: NUL-byte rejection."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote
 
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.template.response import TemplateResponse
-
-from . import lockout
-
-
-class LockoutMiddleware:
-    """Answer HTTP 429 when the authentication backend refused a locked (username, IP) pair.
-
-    The backend only flags the request (`request.login_locked_out`); any view that
-    called `authenticate()` — the portal's login page, the admin's — gets the same answer.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if getattr(request, "login_locked_out", False):
-            minutes = int(lockout.lock_duration().total_seconds() // 60)
-            response = TemplateResponse(request, "registration/lockout.html", {"minutes": minutes}, status=429)
-            response["Retry-After"] = str(minutes * 60)
-            response.render()
-        return response
 
 
 class RejectNullBytesMiddleware:

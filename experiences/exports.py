@@ -29,7 +29,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core.roles import Role, has_role
+from accounts.roles import Role, has_role
 
 from .filtersets import ExperienceFilterSet
 from .models import Experience, SelectionItem

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from core.storage import private_storage
 
 from .querysets import ExperienceQuerySet, OrganisationQuerySet, TagQuerySet, ThemeQuerySet
 
@@ -459,11 +460,14 @@ def attachment_path(instance, filename: str) -> str:
 
 
 class Attachment(TimeStampedModel):
-    """A file attached to an experience (PDF, image, office document)."""
+    """A file attached to an experience (PDF, image, office document).
+
+    Stored privately (core/storage.py) and served only by `attachment_download`,
+    after the fiche's `visible_to` check."""
 
     experience = models.ForeignKey(Experience, on_delete=models.CASCADE, related_name="attachments")
     title = models.CharField(_("titre"), max_length=200)
-    file = models.FileField(_("fichier"), upload_to=attachment_path)
+    file = models.FileField(_("fichier"), upload_to=attachment_path, storage=private_storage)
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("taille (octets)"))
     history = HistoricalRecords()

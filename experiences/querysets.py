@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
-from core.visibility import Role, role_of, viewer_organisation_id
+from accounts.visibility import Role, role_of, viewer_organisation_id
 
 
 class ExperienceQuerySet(models.QuerySet):

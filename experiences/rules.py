@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import Role, has_role, role_of
+from accounts.roles import Role, has_role, role_of
 
 from .models import Experience
 

@@ -30,7 +30,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q
 
-from core.visibility import Role, role_of, viewer_organisation_id
+from accounts.visibility import Role, role_of, viewer_organisation_id
 from territories.models import Territory
 
 from . import facet_store

@@ -7,7 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.services import profile_update
+from accounts.services import profile_update
 from territories.models import Territory
 
 from . import selectors

@@ -14,13 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.roles import Role, has_role
+from accounts.roles import Role, has_role
+from core.storage import private_file_response
 
 from . import exports, importers, rules, services
 from . import selectors_workspace as selectors
@@ -195,21 +196,9 @@ def experience_restore(request, slug, history_id):
 def attachment_download(request, slug, pk):
     """Attachments are served through the fiche's visibility rule, never as public media."""
     attachment = selectors.visible_attachment(viewer=request.user, slug=slug, pk=pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    extension = attachment.file.name.rsplit(".", 1)[-1]
-    inline = attachment.content_type in ("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp")
-    response = FileResponse(
-        handle,
-        content_type=attachment.content_type,
-        as_attachment=not inline,
-        filename=f"{attachment.title[:80]}.{extension}",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    return response
+    extension = attachment.file.name.rsplit(".", 1)[-1] if "." in attachment.file.name else ""
+    filename = f"{attachment.title[:80]}.{extension}" if extension else attachment.title[:80]
+    return private_file_response(attachment.file, filename=filename, content_type=attachment.content_type)
 
 
 # --- Autocomplete and suggestions --------------------------------------------------------

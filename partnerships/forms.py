@@ -9,7 +9,7 @@ from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import ROLE_GROUPS, Role
+from accounts.roles import ROLE_GROUPS, Role
 from experiences.models import Experience, Organisation
 from studies.models import Study
 from territories.models import Territory, normalize_name

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from core.storage import private_storage
 
 from .querysets import ChildQuerySet, PartnershipQuerySet
 
@@ -203,7 +204,7 @@ class Deliverable(models.Model):
     due_date = models.DateField(_("échéance"))
     status = models.CharField(_("état"), max_length=16, choices=Status.choices, default=Status.PLANNED)
     delivered_on = models.DateField(_("livré le"), null=True, blank=True)
-    file = models.FileField(_("fichier"), upload_to=deliverable_path, blank=True)
+    file = models.FileField(_("fichier"), upload_to=deliverable_path, storage=private_storage, blank=True)
     # One e-mail before the due date and one once it has passed: each date is
     # claimed under a row lock by the reminder service, so each is sent once.
     reminder_sent_on = models.DateField(_("relance envoyée le"), null=True, blank=True)
@@ -270,7 +271,7 @@ class PartnershipDocument(TimeStampedModel):
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(_("intitulé"), max_length=255)
-    file = models.FileField(_("fichier"), upload_to=document_path, blank=True)
+    file = models.FileField(_("fichier"), upload_to=document_path, storage=private_storage, blank=True)
     url = models.URLField(_("lien"), max_length=500, blank=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

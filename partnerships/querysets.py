@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, Value, When
 from django.utils import timezone
 
-from core.visibility import Role, role_of, viewer_organisation_id
+from accounts.visibility import Role, role_of, viewer_organisation_id
 
 
 class PartnershipQuerySet(models.QuerySet):

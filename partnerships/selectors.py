@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from core.roles import Role, role_of
+from accounts.roles import Role, role_of
 from experiences.models import Experience
 from studies.models import Study
 

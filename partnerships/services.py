@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from core.roles import ROLE_GROUPS, Role
+from accounts.roles import ROLE_GROUPS, Role
 
 from .models import Deliverable, Milestone, Partnership, PartnershipDocument, PartnershipFunding, PartnershipParty
 from .selectors import OVERDUE_REMINDER_WINDOW_DAYS, REMINDER_LEAD_DAYS

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import functools
-import mimetypes
-from pathlib import PurePath
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.roles import Role, role_of
+from accounts.roles import Role, role_of
+from core.storage import private_file_response
 from experiences.models import Experience
 
 from . import charts, exports, selectors, services
@@ -95,19 +94,8 @@ def document_file(request, slug, pk):
 
 
 def _file_response(field_file):
-    """Files are served here, after the visibility check, never straight from MEDIA_URL."""
-    if not field_file:
-        raise Http404
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    name = PurePath(field_file.name).name
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """Files are served here, after the visibility check (they live in private storage)."""
+    return private_file_response(field_file)
 
 
 @require_GET

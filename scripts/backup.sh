@@ -51,13 +51,20 @@ else
   tar -czf "$tmp/media.tar.gz" -T /dev/null
 fi
 
+echo "Archiving private files from $PRIVATE_MEDIA_ROOT"
+if [ -d "$PRIVATE_MEDIA_ROOT" ]; then
+  tar -C "$PRIVATE_MEDIA_ROOT" -czf "$tmp/private.tar.gz" .
+else
+  tar -czf "$tmp/private.tar.gz" -T /dev/null
+fi
+
 {
   echo "created: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "database: $PG_DBNAME"
   echo "pg_dump: $("$pg_dump" --version)"
   echo "revision: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 } > "$tmp/INFO"
-(cd "$tmp" && sha256sum db.dump media.tar.gz > SHA256SUMS)
+(cd "$tmp" && sha256sum db.dump media.tar.gz private.tar.gz > SHA256SUMS)
 
 mv -T "$tmp" "$root/$name"
 trap - EXIT

@@ -99,6 +99,7 @@ def main() -> None:
         "PG_DBNAME": db["NAME"],
         "PG_BIN": pg_bin,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
     }
     for key, value in values.items():
         print(f"{key}={shlex.quote(value)}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Restore a backup made by scripts/backup.sh: the database and the media files.
+# Restore a backup made by scripts/backup.sh: the database, the media files and the
+# private files (attachments, partnership files, reports).
 #
-#   scripts/restore.sh BACKUP_FOLDER [--yes] [--database-url URL] [--media-root DIR] [--no-media]
+#   scripts/restore.sh BACKUP_FOLDER [--yes] [--database-url URL] [--media-root DIR] [--private-root DIR] [--no-media]
 #   make restore BACKUP=var/backups/periscope-20261124T101500Z [CONFIRM=yes]
 #
 # DESTRUCTIVE: the target database's tables are dropped and recreated from the
@@ -10,7 +11,9 @@
 # name (and refuses when not run from a terminal).
 # The target is the portal's own database and media folder (settings), unless
 # --database-url (a postgres:// URL or libpq connection string) and --media-root
-# point elsewhere, e.g. to check a backup in a scratch database.
+# point elsewhere, e.g. to check a backup in a scratch database. With --media-root
+# and no --private-root, private files are not restored (they would land in the
+# portal's own private folder).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,14 +21,16 @@ backup=""
 yes=""
 target_url=""
 media_root=""
+private_root=""
 restore_media=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --yes|-y) yes=1; shift ;;
     --database-url) target_url=${2:?--database-url needs a value}; shift 2 ;;
     --media-root) media_root=${2:?--media-root needs a value}; shift 2 ;;
+    --private-root) private_root=${2:?--private-root needs a value}; shift 2 ;;
     --no-media) restore_media=""; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) backup=$1; shift ;;
   esac
 done
@@ -45,6 +50,7 @@ eval "$("$PY" scripts/pg_env.py)"
 pg_restore=${PG_BIN:+$PG_BIN/}pg_restore
 target=${target_url:-$PG_CONNINFO}
 if [ -n "$target_url" ]; then target_name="the database given by --database-url"; else target_name="'$PG_DBNAME'"; fi
+if [ -z "$private_root" ] && [ -z "$media_root" ]; then private_root=$PRIVATE_MEDIA_ROOT; fi
 media_root=${media_root:-$MEDIA_ROOT}
 
 if [ -z "$yes" ]; then
@@ -75,5 +81,17 @@ if [ -n "$restore_media" ]; then
   tar -C "$staging" -xzf "$backup/media.tar.gz"
   find "$media_root" -mindepth 1 -maxdepth 1 ! -path "$staging" -exec rm -rf {} +
   find "$staging" -mindepth 1 -maxdepth 1 -exec mv -t "$media_root" {} +
+  rm -rf "$staging"
+  trap - EXIT
+  if [ -n "$private_root" ] && [ -f "$backup/private.tar.gz" ]; then
+    echo "Restoring private files into $private_root"
+    mkdir -p "$private_root"
+    staging="$private_root/.restore-$$"
+    mkdir "$staging"
+    trap 'rm -rf "$staging"' EXIT
+    tar -C "$staging" -xzf "$backup/private.tar.gz"
+    find "$private_root" -mindepth 1 -maxdepth 1 ! -path "$staging" -exec rm -rf {} +
+    find "$staging" -mindepth 1 -maxdepth 1 -exec mv -t "$private_root" {} +
+  fi
 fi
 echo "Restore complete."

@@ -6,3 +6,10 @@ class StudiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "studies"
     verbose_name = _("Études")
+
+    def ready(self):
+        from accounts import personal_data
+
+        from .personal_data import HOLDER
+
+        personal_data.register(HOLDER)

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import ROLE_GROUPS, Role
+from accounts.roles import ROLE_GROUPS, Role
 from experiences.models import Organisation
 from territories.models import Territory
 

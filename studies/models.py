@@ -1,6 +1,7 @@
 """Benchmarking studies done for a client, and their PDF reports."""
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -8,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import TimeStampedModel
+from core.storage import private_storage
 
-from .querysets import ReportQuerySet, StudyQuerySet
-from .storage import private_storage
+from .querysets import ReportJobQuerySet, ReportVersionQuerySet, StudyQuerySet
 
 
 class Study(TimeStampedModel):
@@ -164,7 +165,7 @@ class ReportJob(TimeStampedModel):
         _("langue du rapport"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
 
-    objects = ReportQuerySet.as_manager()
+    objects = ReportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("génération de rapport")
@@ -185,7 +186,11 @@ def report_path(instance, filename: str) -> str:
 
 
 class ReportVersion(models.Model):
-    """An immutable generated report (v1, v2, …) and the data it was made from."""
+    """An immutable generated report (v1, v2, …) and the data it was made from.
+
+    `experience_ids` is the exact set of fiches the PDF contains: whoever downloads
+    the version must be able to read every one of them (ReportVersionQuerySet.visible_to).
+    A withdrawn version keeps its record (number, checksum, snapshot) but not its file."""
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="versions")
     job = models.OneToOneField(ReportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="version")
@@ -202,8 +207,15 @@ class ReportVersion(models.Model):
     language = models.CharField(
         _("langue du rapport"), max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # Ids, not a many-to-many: a fiche deleted later must keep the version unreadable
+    # to those who could not read it (a join row would vanish with the fiche).
+    experience_ids = ArrayField(
+        models.BigIntegerField(), verbose_name=_("fiches contenues"), default=list, blank=True, editable=False
+    )
+    withdrawn_at = models.DateTimeField(_("retirée le"), null=True, blank=True, editable=False)
+    withdrawn_reason = models.CharField(_("motif du retrait"), max_length=300, blank=True, editable=False)
 
-    objects = ReportQuerySet.as_manager()
+    objects = ReportVersionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("version de rapport")

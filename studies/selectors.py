@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.roles import Role, role_of
+from accounts.roles import Role, role_of
 from experiences.models import Contact, Experience, ExperienceOrganisation, FundingLine, Source
 from territories.models import Territory
 
@@ -130,8 +130,13 @@ def report_job(*, viewer, study: Study, job_id: int) -> ReportJob:
     return get_object_or_404(qs, pk=job_id)
 
 
-def report_versions(*, study: Study):
-    return study.versions.select_related("generated_by").order_by("-number")
+def report_versions(*, study: Study, viewer) -> tuple[list[ReportVersion], int]:
+    """The versions the viewer may download (every fiche in them readable), newest first,
+    and how many others there are."""
+    visible = list(
+        ReportVersion.objects.visible_to(viewer).filter(study=study).select_related("generated_by").order_by("-number")
+    )
+    return visible, study.versions.count() - len(visible)
 
 
 def report_version(*, viewer, study: Study, number: int) -> ReportVersion:

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from core.roles import Role, role_of
+from accounts.roles import Role, role_of
 from experiences.models import Experience
 
 from . import reports, selectors
@@ -440,6 +440,7 @@ def _save_version(*, job_id: int, study_id: int, number: int, pdf, snapshot: dic
         generated_by=job.requested_by,
         snapshot=snapshot,
         language=language,
+        experience_ids=sorted({item["experience"]["id"] for item in snapshot["items"]}),
     )
     suffix = "" if language == settings.LANGUAGE_CODE else f"-{language}"
     filename = f"{slugify(study.title)[:80] or 'rapport'}-v{number}{suffix}.pdf"

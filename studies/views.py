@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,13 +22,20 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.roles import Role, role_of
-from core.visibility import can_see_personal_data
+from accounts.roles import Role, role_of
+from accounts.visibility import can_see_personal_data
+from core.storage import private_file_response
 from experiences import selection as experience_selection
 from experiences import selectors as experience_selectors
 
 from . import reports, selectors, services
 from .forms import CellForm, CriterionForm, ItemNotesForm, StudyForm, TextsForm
+from .models import ReportVersion
+
+
+def _versions_context(study, viewer) -> dict:
+    versions, hidden = selectors.report_versions(study=study, viewer=viewer)
+    return {"versions": versions, "hidden_versions": hidden}
 
 
 def _autosave(request) -> bool:
@@ -124,7 +131,7 @@ def study_detail(request, slug):
         "criterion_form": CriterionForm(study=study),
         "texts_form": TextsForm(initial={"conclusions": study.conclusions, "recommendations": study.recommendations}),
         "job": selectors.report_last_job(study=study),
-        "versions": selectors.report_versions(study=study),
+        **_versions_context(study, request.user),
         "last_version": last_version,
         "changes": changes,
         "compare_ids": ",".join(str(i.experience_id) for i in workspace["items"][:6]),
@@ -276,6 +283,8 @@ def report_job_status(request, slug, job_id):
     study = selectors.study_detail(viewer=request.user, slug=slug)
     job = selectors.report_job(viewer=request.user, study=study, job_id=job_id)
     version = getattr(job, "version", None)
+    if version is not None and not ReportVersion.objects.visible_to(request.user).filter(pk=version.pk).exists():
+        version = None  # the report holds a fiche this viewer may not read: no link to it
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(
             {
@@ -292,22 +301,18 @@ def report_job_status(request, slug, job_id):
     context = {"study": study, "job": job}
     if job.status in ("done", "failed"):
         # The poll that sees the end also refreshes the list of versions below (out of band).
-        context |= {"versions": selectors.report_versions(study=study), "refresh_versions": True}
+        context |= {**_versions_context(study, request.user), "refresh_versions": True}
     return render(request, "studies/partials/report_job.html", context)
 
 
 def report_download(request, slug, number):
     study = selectors.study_detail(viewer=request.user, slug=slug)
     version = selectors.report_version(viewer=request.user, study=study, number=number)
-    try:
-        handle = version.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    filename = f"{slugify(study.title)[:80] or 'rapport'}-v{version.number}.pdf"
-    response = FileResponse(handle, content_type="application/pdf", as_attachment=False, filename=filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    if version.withdrawn_at is not None:
+        return render(request, "studies/version_withdrawn.html", {"study": study, "version": version}, status=410)
+    suffix = "" if version.language == settings.LANGUAGE_CODE else f"-{version.language}"
+    filename = f"{slugify(study.title)[:80] or 'rapport'}-v{version.number}{suffix}.pdf"
+    return private_file_response(version.file, filename=filename, content_type="application/pdf")
 
 
 def report_version_detail(request, slug, number):

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from core.roles import Role, role_of
+from accounts.roles import Role, role_of
 from experiences import selection
 
 from . import selectors, services

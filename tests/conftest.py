@@ -1,6 +1,6 @@
 import pytest
 
-from core.roles import Role
+from accounts.roles import Role
 from tests.factories import OrganisationFactory, UserFactory
 
 

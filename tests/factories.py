@@ -6,8 +6,8 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from core.models import User
-from core.roles import ROLE_GROUPS, Role
+from accounts.models import User
+from accounts.roles import ROLE_GROUPS, Role
 from experiences.models import Contact, Experience, Organisation, Tag, Theme
 from partnerships.models import Deliverable, Partnership, PartnershipFunding, PartnershipParty
 from studies.models import Criterion, Study, StudyExperience

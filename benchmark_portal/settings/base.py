@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values come from the environment
 through one `environ.Env()`; every variable is documented in `.env.example`."""
 
+import datetime
 import os
 from pathlib import Path
 
@@ -36,7 +37,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "core",
+    "accounts",
     "territories",
     "experiences",
     "studies",
@@ -57,10 +60,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "core.middleware.LockoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a refused sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "benchmark_portal.urls"
@@ -79,7 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "core.context_processors.portal",
+                "accounts.context_processors.portal",
             ],
         },
     }
@@ -96,7 +100,7 @@ DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE
 DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_USER_MODEL = "core.User"
+AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -106,10 +110,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Username or e-mail, with the sign-in lockout (core/auth_backends.py, core/lockout.py).
-AUTHENTICATION_BACKENDS = ["core.auth_backends.PortalAuthBackend"]
-LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)
-LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+# Username or e-mail, with django-axes' sign-in lockout first (accounts/backends.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutBackend", "accounts.backends.PortalAuthBackend"]
+# LOGIN_LOCKOUT_FAILURES failures for one account (however it was named: username in
+# any case or e-mail) from one address lock that pair for LOGIN_LOCKOUT_MINUTES (429).
+# Another address still signs in, so nobody can lock a member out of their office.
+AXES_FAILURE_LIMIT = env.int("LOGIN_LOCKOUT_FAILURES", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
+# The address the API throttles see (DJANGO_NUM_PROXIES trusted proxies), not ipware's guess.
+AXES_CLIENT_IP_CALLABLE = "accounts.backends.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.backends.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
 
 # --- Security headers (the same everywhere; production adds HTTPS-only settings) ---
 # Content Security Policy with a per-response nonce: templates put nonce="{{ csp_nonce }}"
@@ -149,9 +164,16 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
-# Files only ever served through a view that checks who may read them (client
-# reports): keep this folder out of the web server's /media/ alias.
+# Files only ever served through a view that checks who may read them (attachments,
+# partnership documents, deliverables, client reports: core/storage.py). Keep this
+# folder out of the web server's /media/ alias; a system check refuses it inside
+# MEDIA_ROOT or STATIC_ROOT.
 PRIVATE_MEDIA_ROOT = Path(env("DJANGO_PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {"BACKEND": "core.storage.PrivateStorage"},
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
@@ -208,7 +230,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- REST API -------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.api.authentication.ApiTokenAuthentication",
+        "accounts.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Proxies in front of Django (0: use REMOTE_ADDR). Read by the throttles and the

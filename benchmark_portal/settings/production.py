@@ -45,7 +45,7 @@ MIDDLEWARE = [
     *MIDDLEWARE[_after_security:],  # noqa: F405
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "benchmark_portal.staticfiles.StaticFilesStorage"},
 }
 LOGGING = build_logging_config(

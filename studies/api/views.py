@@ -26,7 +26,11 @@ class StudyViewSet(viewsets.ReadOnlyModelViewSet):
                         experience__in=Experience.objects.visible_to(self.request.user).values("pk")
                     ).select_related("experience"),
                 ),
-                Prefetch("versions", queryset=ReportVersion.objects.select_related("generated_by")),
+                # Only the versions whose every fiche the caller may read.
+                Prefetch(
+                    "versions",
+                    queryset=ReportVersion.objects.visible_to(self.request.user).select_related("generated_by"),
+                ),
             )
         return qs
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from core.roles import Role
+from accounts.roles import Role
 from experiences import services
 from experiences.completeness import completeness_report
 from experiences.models import Experience

@@ -57,7 +57,7 @@ def reviewer(db):
     """A consultant designated as reviewer through the per-user permission."""
     from django.contrib.auth.models import Permission
 
-    from core.roles import Role
+    from accounts.roles import Role
 
     user = UserFactory(role=Role.CONSULTANT)
     user.user_permissions.add(Permission.objects.get(codename="publish_experience"))

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from core.roles import Role
+from accounts.roles import Role
 from experiences.models import Experience
 from tests.factories import (
     ContactFactory,

@@ -7,6 +7,7 @@ from .world import build_world
 @pytest.fixture
 def world(db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return build_world()
 
 

@@ -34,7 +34,7 @@ def test_every_change_list_opens_for_staff_or_is_refused_by_permission(world, cl
 
 @pytest.mark.django_db
 def test_the_api_token_admin_never_shows_a_key_digest(world, client_for):
-    from core import services
+    from accounts import services
 
     token, key = services.token_create(user=world.users["member"], name="script")
     page = client_for("staff").get(reverse("admin:core_apitoken_change", args=[token.pk])).content.decode()

@@ -1,13 +1,14 @@
-"""Sign-in lockout: 5 failures for one (username, IP address) lock that pair for 15 minutes
-with HTTP 429; the same account still signs in from another address."""
+"""Sign-in lockout (django-axes): 5 failures for one (account, IP address) lock that pair for
+15 minutes with HTTP 429, however the account was named (username in any case, or its
+e-mail address); the same account still signs in from another address."""
 
 import datetime
 
 import pytest
+from axes.models import AccessAttempt
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import LoginLockout
 from tests.factories import UserFactory
 
 PASSWORD = "secret-pass-123"
@@ -51,7 +52,7 @@ def test_the_lock_is_per_username_so_other_accounts_sign_in_from_the_locked_addr
 def test_the_lock_lifts_after_fifteen_minutes(client, account):
     for _ in range(5):
         attempt(client, "camille", "wrong")
-    LoginLockout.objects.update(locked_until=timezone.now() - datetime.timedelta(seconds=1))
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=15, seconds=1))
     assert attempt(client, "camille", PASSWORD).status_code == 302
 
 
@@ -105,7 +106,7 @@ def test_behind_one_trusted_proxy_the_client_address_is_the_forwarded_one(client
             REMOTE_ADDR="10.0.0.1",
             HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.7",
         )
-    assert LoginLockout.objects.get().ip_address == "203.0.113.7"
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.7"
     ok = client.post(
         reverse("login"),
         {"username": "camille", "password": PASSWORD},
@@ -113,3 +114,30 @@ def test_behind_one_trusted_proxy_the_client_address_is_the_forwarded_one(client
         HTTP_X_FORWARDED_FOR="198.51.100.20",
     )
     assert ok.status_code == 302
+
+
+def test_failures_with_the_e_mail_address_lock_the_account_for_its_username_too(client, account):
+    for _ in range(3):
+        attempt(client, "camille", "wrong")
+    for _ in range(2):
+        attempt(client, "Camille@Example.org", "wrong")
+    assert attempt(client, "camille", PASSWORD).status_code == 429
+    assert attempt(client, "camille@example.org", PASSWORD).status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_five_failures_by_username_lock_the_e_mail_sign_in_of_the_same_account(client, account):
+    for _ in range(5):
+        attempt(client, "camille", "wrong")
+    response = attempt(client, "camille@example.org", PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    # The counter is the account's: one row, under its username.
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["camille"]
+
+
+def test_the_e_mail_sign_in_works_and_a_success_resets_the_count(client, account):
+    for _ in range(4):
+        attempt(client, "camille", "wrong")
+    assert attempt(client, "camille@example.org", PASSWORD).status_code == 302
+    assert not AccessAttempt.objects.exists()

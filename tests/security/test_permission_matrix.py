@@ -20,7 +20,7 @@ import os
 
 import pytest
 
-from core.roles import Role
+from accounts.roles import Role
 from experiences.models import Experience
 from partnerships.models import Partnership
 from studies.models import Study
@@ -149,7 +149,7 @@ def test_visible_to_agrees_with_the_expected_visibility_tables(role, world):
 
 @pytest.mark.django_db
 def test_role_of_each_world_account_is_the_one_its_name_says(world):
-    from core.roles import role_of
+    from accounts.roles import role_of
 
     assert role_of(world.user("visitor")) == Role.VISITOR
     assert role_of(world.users["registered"]) == Role.VISITOR

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
 
-from core import services
-from core.visibility import can_see_personal_data
+from accounts import services
+from accounts.visibility import can_see_personal_data
 from experiences.models import Contact
 from studies.models import ReportVersion
 
@@ -103,7 +103,7 @@ def test_staff_erase_a_contact_everywhere_including_history_and_report_data(worl
 def test_contact_erasure_page_finds_then_erases_on_confirmation(world, client_for):
     client = client_for("staff")
     email = word("exp", "members") + "pii@example.org"
-    url = reverse("core:contact_erase")
+    url = reverse("accounts:contact_erase")
     found = client.post(url, {"email": email})
     assert found.status_code == 200
     assert "Camille" in found.content.decode()
@@ -118,7 +118,7 @@ def test_contact_erasure_page_finds_then_erases_on_confirmation(world, client_fo
 @pytest.mark.parametrize("role", ["member", "consultant"])
 def test_only_staff_may_erase_contacts(role, world, client_for):
     email = word("exp", "members") + "pii@example.org"
-    response = client_for(role).post(reverse("core:contact_erase"), {"email": email, "confirm": "1"})
+    response = client_for(role).post(reverse("accounts:contact_erase"), {"email": email, "confirm": "1"})
     assert response.status_code == 403
     assert Contact.objects.filter(email=email).exists()
     with pytest.raises(PermissionDenied):

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from core import services
+from accounts import services
 
 from .world import build_world
 

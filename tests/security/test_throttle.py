@@ -7,7 +7,7 @@ from django.test import Client
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from core import services
+from accounts import services
 from core.api.throttling import ExportRateThrottle, throttle_exports
 from tests.factories import UserFactory
 

@@ -15,8 +15,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from core.roles import Role
-from core.visibility import can_see_personal_data
+from accounts.roles import Role
+from accounts.visibility import can_see_personal_data
 from experiences.models import Contact, Experience, Source
 from partnerships.models import Deliverable, Partnership, PartnershipFunding, PartnershipParty
 from studies.models import ReportVersion, Study, StudyExperience

@@ -1,6 +1,6 @@
 """A study with fiches and a criterion, ready for a report (worker and layout tests)."""
 
-from core.roles import Role
+from accounts.roles import Role
 from tests.factories import CriterionFactory, ExperienceFactory, StudyFactory, UserFactory
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.roles import Role
+from accounts.roles import Role
 from studies.models import ReportJob
 from tests.factories import ExperienceFactory, StudyFactory, UserFactory
 

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from core.roles import Role
+from accounts.roles import Role
 from studies import selectors, services
 from studies.models import CriterionValue, ReportJob, ReportVersion
 from tests.factories import ContactFactory, ExperienceFactory, StudyFactory, UserFactory

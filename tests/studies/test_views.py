@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from core.roles import Role
+from accounts.roles import Role
 from studies.models import ReportJob
 from tests.factories import ContactFactory, CriterionFactory, ExperienceFactory, StudyFactory, UserFactory
 

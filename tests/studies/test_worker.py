@@ -23,8 +23,8 @@ import redis
 from django.db import connection
 from django.test import Client
 
+from accounts.roles import Role
 from benchmark_portal.database import database_url
-from core.roles import Role
 from studies import services
 from studies.models import ReportJob, ReportVersion
 from tests.factories import UserFactory
@@ -126,7 +126,7 @@ def worker(django_db_setup, django_db_blocker, media_dir, tmp_path_factory):
         "CELERY_TASK_TIME_LIMIT": str(HARD),
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY),
         "DJANGO_MEDIA_ROOT": str(media_dir),
-        "DJANGO_PRIVATE_MEDIA_ROOT": str(media_dir / "private"),
+        "DJANGO_PRIVATE_MEDIA_ROOT": str(media_dir.parent / "private"),
     }
     w = Worker(env, Path(os.environ.get("PERISCOPE_WORKER_LOG", tmp_path_factory.mktemp("worker") / "worker.log")))
     w.start()
@@ -148,7 +148,7 @@ def broker(worker, settings, media_dir):
     previous_app = _state.get_current_app()
     app.set_current()
     settings.MEDIA_ROOT = media_dir
-    settings.PRIVATE_MEDIA_ROOT = media_dir / "private"
+    settings.PRIVATE_MEDIA_ROOT = media_dir.parent / "private"
     saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager", "task_routes")}
     # Time limits travel in the message, taken from the *sender's* task options.
     limits = (render_study_report.soft_time_limit, render_study_report.time_limit)

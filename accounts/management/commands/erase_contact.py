@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from core import services
+from accounts import services
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, email, name, by, **options):
         user = get_user_model().objects.filter(username=by).first()
-        if user is None or not user.has_perm("core.erase_personal_data"):
+        if user is None or not user.has_perm("accounts.erase_personal_data"):
             raise CommandError(f"{by!r} n'a pas le droit d'effacer des données personnelles.")
         if not email and not name:
             raise CommandError("Indiquez --email ou --name.")

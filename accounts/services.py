@@ -1,8 +1,8 @@
 """Every write about accounts, API tokens and personal data.
 
 Keyword-only, typed, atomic. Views, the admin and management commands call these.
-Models of the portal apps are reached through `apps.get_model` so that core imports
-no portal app at module level.
+What other apps keep about people (fiche contacts, report snapshots, authored fiches)
+is reached through `accounts.personal_data`, so accounts imports no portal app.
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ import logging
 import secrets
 from typing import Any
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -27,13 +25,13 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .models import ApiToken, LoginLockout
+from . import personal_data
+from .models import ApiToken
 from .roles import ROLE_GROUPS, Role, has_role, role_of
 
 logger = logging.getLogger(__name__)
 
 User = get_user_model()
-ERASED = "[effacé]"
 MAX_TOKENS_PER_USER = 20
 
 
@@ -52,7 +50,7 @@ def _unique_username(email: str) -> str:
 @transaction.atomic
 def user_set_role(*, user, role: Role, by) -> None:
     """Put the user in exactly one role group (none for a visitor account)."""
-    if not by.has_perm("core.invite_user"):
+    if not by.has_perm("accounts.invite_user"):
         raise PermissionDenied
     role = Role(role)
     user.groups.remove(*Group.objects.filter(name__in=ROLE_GROUPS.values()))
@@ -69,7 +67,7 @@ def user_set_role(*, user, role: Role, by) -> None:
 def invitation_url(*, user, base_url: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return base_url.rstrip("/") + reverse("core:invitation_accept", kwargs={"uidb64": uid, "token": token})
+    return base_url.rstrip("/") + reverse("accounts:invitation_accept", kwargs={"uidb64": uid, "token": token})
 
 
 @transaction.atomic
@@ -89,7 +87,7 @@ def user_invite(
     The link is a password-reset token: it works once (setting the password changes the
     hash it is derived from) and expires after PASSWORD_RESET_TIMEOUT.
     """
-    if not by.has_perm("core.invite_user"):
+    if not by.has_perm("accounts.invite_user"):
         raise PermissionDenied
     email = User.objects.normalize_email(email).strip()
     if User.objects.filter(email__iexact=email).exists():
@@ -128,16 +126,18 @@ def profile_update(*, user, first_name: str, last_name: str, email: str, referen
 
 @transaction.atomic
 def user_delete(*, user) -> None:
-    """Delete an account and what is only about it (tokens, lockouts, sessions).
+    """Delete an account and what is only about it (tokens, sign-in failures, sessions).
 
     Fiches, studies and history rows it wrote stay, with their author set to empty
     (the foreign keys are SET_NULL): they belong to the organisation, not to the person.
     """
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.sessions.models import Session
 
-    username = user.username
     pk = str(user.pk)
-    LoginLockout.objects.filter(username__in=[username.lower(), (user.email or "").lower()]).delete()
+    # django-axes records sign-ins under the account's username (accounts.backends.axes_username).
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        model.objects.filter(username=user.username).delete()
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get("_auth_user_id") == pk:
             session.delete()
@@ -147,9 +147,7 @@ def user_delete(*, user) -> None:
 
 def user_export_data(*, user) -> dict[str, Any]:
     """Everything Périscope keeps about a person's account (RGPD right of access)."""
-    experience_model = apps.get_model("experiences", "Experience")
-    study_model = apps.get_model("studies", "Study")
-    return {
+    data: dict[str, Any] = {
         "exported_at": timezone.now().isoformat(),
         "account": {
             "username": user.username,
@@ -172,17 +170,11 @@ def user_export_data(*, user) -> dict[str, Any]:
             }
             for t in user.api_tokens.all()
         ],
-        "authored_experiences": [
-            {"title": title, "slug": slug}
-            for title, slug in experience_model.objects.filter(author=user).values_list("title", "slug")
-        ],
-        "studies": [
-            {"title": title, "slug": slug}
-            for title, slug in study_model.objects.filter(Q(team=user) | Q(lead=user))
-            .distinct()
-            .values_list("title", "slug")
-        ],
     }
+    for holder in personal_data.holders():
+        if holder.export is not None:
+            data.update(holder.export(user))
+    return data
 
 
 # --- API tokens -----------------------------------------------------------------------
@@ -213,79 +205,47 @@ def token_revoke(*, user, token_id: int) -> None:
 # --- Personal data of contacts ----------------------------------------------------------
 
 
-def contact_matches(*, email: str = "", name: str = ""):
-    """Current contacts matching an e-mail address (any case) or an exact name."""
-    contact_model = apps.get_model("experiences", "Contact")
-    q = Q()
-    if email.strip():
-        q |= Q(email__iexact=email.strip())
-    if name.strip():
-        q |= Q(name__iexact=name.strip())
-    if not q:
-        return contact_model.objects.none()
-    return contact_model.objects.filter(q).select_related("experience")
-
-
-def _scrub(value, needles: list[str]):
-    """Replace every string containing one of the needles, anywhere in a JSON value."""
-    if isinstance(value, str):
-        lowered = value.lower()
-        return ERASED if any(n in lowered for n in needles) else value
-    if isinstance(value, list):
-        return [_scrub(v, needles) for v in value]
-    if isinstance(value, dict):
-        return {k: _scrub(v, needles) for k, v in value.items()}
-    return value
+def contact_matches(*, email: str = "", name: str = "") -> list:
+    """Records about a person, matching an e-mail address (any case) or an exact name."""
+    email, name = email.strip(), name.strip()
+    if not email and not name:
+        return []
+    found: list = []
+    for holder in personal_data.holders():
+        if holder.find is not None:
+            found.extend(holder.find(email=email, name=name))
+    return found
 
 
 @transaction.atomic
 def contact_erase(*, by, email: str = "", name: str = "") -> dict[str, int]:
-    """Erase a person from every fiche, from history and from report snapshots (RGPD).
+    """Erase a person everywhere Périscope keeps them (RGPD): every holder of
+    `accounts.personal_data` erases what it has about the person's identifiers.
 
-    Deletes the matching contacts, every historical version of them (including versions
-    whose e-mail, name or phone was the person's before an edit) and replaces the person's
-    details in the data frozen with each report version. Already generated PDF files
-    cannot be edited: the number of report versions concerned is returned so that staff
-    regenerate or withdraw them.
+    The experiences app deletes the contacts and every historical version of them;
+    the studies app replaces the person's details in the data frozen with each report
+    version and withdraws the PDF files that showed them (a PDF cannot be edited: the
+    file is deleted, the version row stays with the reason, staff generate a new one).
     """
-    if not by.has_perm("core.erase_personal_data"):
+    if not by.has_perm("accounts.erase_personal_data"):
         raise PermissionDenied
-    contacts = list(contact_matches(email=email, name=name))
     identifiers = {email.strip().lower(), name.strip().lower()}
-    for contact in contacts:
-        identifiers |= {contact.email.lower(), contact.name.lower(), contact.phone.lower()}
+    for holder in personal_data.holders():
+        if holder.identifiers is not None:
+            identifiers |= {i.lower() for i in holder.identifiers(email=email.strip(), name=name.strip())}
     identifiers.discard("")
     if not identifiers:
         raise ValidationError(_("Indiquez une adresse ou un nom."))
-    contact_model = apps.get_model("experiences", "Contact")
-    history_model = contact_model.history.model
-    q = Q()
-    for ident in identifiers:
-        q |= Q(email__iexact=ident) | Q(name__iexact=ident) | Q(phone__iexact=ident)
-    contact_ids = [c.pk for c in contacts]
-    history_q = q | Q(id__in=contact_ids)
-    erased_history, _detail = history_model.objects.filter(history_q).delete()
-    erased_contacts, _detail = contact_model.objects.filter(pk__in=contact_ids).delete()
-    # Deleting the contacts above wrote new history rows ("-" records) about them: gone too.
-    erased_history += history_model.objects.filter(history_q).delete()[0]
-
-    reports = 0
-    version_model = apps.get_model("studies", "ReportVersion")
-    needles = [i for i in identifiers if len(i) >= 3]
-    for version in version_model.objects.only("pk", "snapshot").iterator():
-        scrubbed = _scrub(version.snapshot, needles)
-        if scrubbed != version.snapshot:
-            version_model.objects.filter(pk=version.pk).update(snapshot=scrubbed)
-            reports += 1
-    logger.info(
-        "Personal data erased by user %s: %d contacts, %d history rows, %d report versions",
-        by.pk,
-        erased_contacts,
-        erased_history,
-        reports,
-    )
-    return {"contacts": erased_contacts, "history": erased_history, "report_versions": reports}
+    result = {"contacts": 0, "history": 0, "report_versions": 0}
+    for holder in personal_data.holders():
+        if holder.erase is not None:
+            for key, count in holder.erase(
+                email=email.strip(), name=name.strip(), identifiers=identifiers, by=by
+            ).items():
+                result[key] = result.get(key, 0) + count
+    logger.info("Personal data erased by user %s: %s", by.pk, result)
+    return result
 
 
 def user_may_erase_personal_data(user) -> bool:
-    return has_role(user, Role.STAFF) and user.has_perm("core.erase_personal_data")
+    return has_role(user, Role.STAFF) and user.has_perm("accounts.erase_personal_data")

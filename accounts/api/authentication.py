@@ -38,7 +38,7 @@ class ApiTokenAuthentication(TokenAuthentication):
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "core.api.authentication.ApiTokenAuthentication"
+    target_class = "accounts.api.authentication.ApiTokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):

@@ -8,9 +8,9 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
 
-from core import services
-from core.models import ApiToken, User
-from core.roles import ROLE_GROUPS, Role, role_of
+from accounts import services
+from accounts.models import ApiToken, User
+from accounts.roles import ROLE_GROUPS, Role, role_of
 from tests.factories import ExperienceFactory, OrganisationFactory, StudyFactory, TerritoryFactory, UserFactory
 
 PASSWORD = "secret-pass-123"
@@ -40,7 +40,7 @@ def test_staff_invite_a_member_who_chooses_a_password_and_is_signed_in(
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("core:invite"),
+            reverse("accounts:invite"),
             {
                 "email": "Agent@Bourganeuf.fr",
                 "first_name": "Alex",
@@ -75,7 +75,7 @@ def test_staff_invite_a_member_who_chooses_a_password_and_is_signed_in(
 @pytest.mark.parametrize("role", ["member", "consultant"])
 def test_only_staff_invite(role, client, request):
     client.force_login(request.getfixturevalue(role))
-    assert client.post(reverse("core:invite"), {"email": "x@example.org", "role": "staff"}).status_code == 403
+    assert client.post(reverse("accounts:invite"), {"email": "x@example.org", "role": "staff"}).status_code == 403
     assert not User.objects.filter(email="x@example.org").exists()
 
 
@@ -83,7 +83,7 @@ def test_only_staff_invite(role, client, request):
 def test_inviting_an_existing_address_is_refused(client, staff):
     UserFactory(email="deja@example.org")
     client.force_login(staff)
-    response = client.post(reverse("core:invite"), {"email": "DEJA@example.org", "role": "member"})
+    response = client.post(reverse("accounts:invite"), {"email": "DEJA@example.org", "role": "member"})
     assert response.status_code == 200
     assert "existe déjà" in response.content.decode()
 
@@ -92,13 +92,13 @@ def test_inviting_an_existing_address_is_refused(client, staff):
 def test_staff_change_a_role_and_staff_rights_follow(client, staff):
     user = UserFactory(role=Role.MEMBER)
     client.force_login(staff)
-    client.post(reverse("core:user_role", args=[user.pk]), {"role": "staff"})
+    client.post(reverse("accounts:user_role", args=[user.pk]), {"role": "staff"})
     user = User.objects.get(pk=user.pk)
     assert role_of(user) == Role.STAFF and user.is_staff
-    client.post(reverse("core:user_role", args=[user.pk]), {"role": "consultant"})
+    client.post(reverse("accounts:user_role", args=[user.pk]), {"role": "consultant"})
     user = User.objects.get(pk=user.pk)
     assert role_of(user) == Role.CONSULTANT and not user.is_staff
-    page = client.get(reverse("core:users")).content.decode()
+    page = client.get(reverse("accounts:users")).content.decode()
     assert user.username in page
 
 
@@ -156,10 +156,10 @@ def test_password_change(client, member):
 def test_profile_shows_organisation_and_territory_and_can_be_edited(client, member):
     territory = TerritoryFactory(slug="chabaniere-69228", name="Chabanière")
     client.force_login(member)
-    page = client.get(reverse("core:profile")).content.decode()
+    page = client.get(reverse("accounts:profile")).content.decode()
     assert member.organisation.name in page
     response = client.post(
-        reverse("core:profile_edit"),
+        reverse("accounts:profile_edit"),
         {
             "first_name": "Alex",
             "last_name": "Martin",
@@ -170,20 +170,20 @@ def test_profile_shows_organisation_and_territory_and_can_be_edited(client, memb
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.reference_territory == territory and member.first_name == "Alex"
-    assert "Chabanière" in client.get(reverse("core:profile")).content.decode()
+    assert "Chabanière" in client.get(reverse("accounts:profile")).content.decode()
 
 
 @pytest.mark.django_db
 def test_a_token_is_shown_once_stored_as_a_digest_works_for_the_api_and_stops_when_revoked(client, member):
     confidential = ExperienceFactory(visibility="confidential", client_organisation=member.organisation)
     client.force_login(member)
-    response = client.post(reverse("core:token_create"), {"name": "script de veille"})
+    response = client.post(reverse("accounts:token_create"), {"name": "script de veille"})
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0")
     key = re.search(r'value="(psc_[^"]+)"', response.content.decode()).group(1)
     token = ApiToken.objects.get(user=member)
     assert token.key_digest == ApiToken.digest(key) and key not in token.key_digest
-    assert key not in client.get(reverse("core:profile")).content.decode()
+    assert key not in client.get(reverse("accounts:profile")).content.decode()
 
     api = client_class_without_session()
     anonymous = api.get(f"/api/v1/experiences/{confidential.slug}/")
@@ -193,7 +193,7 @@ def test_a_token_is_shown_once_stored_as_a_digest_works_for_the_api_and_stops_wh
     token.refresh_from_db()
     assert token.last_used_at is not None
 
-    client.post(reverse("core:token_revoke", args=[token.pk]))
+    client.post(reverse("accounts:token_revoke", args=[token.pk]))
     assert not ApiToken.objects.filter(pk=token.pk).exists()
     revoked = api.get("/api/v1/experiences/", HTTP_AUTHORIZATION=f"Token {key}")
     assert revoked.status_code == 401
@@ -209,7 +209,7 @@ def client_class_without_session():
 def test_a_user_cannot_revoke_someone_elses_token(client, member, member_b):
     token, _key = services.token_create(user=member_b, name="à moi")
     client.force_login(member)
-    assert client.post(reverse("core:token_revoke", args=[token.pk])).status_code == 404
+    assert client.post(reverse("accounts:token_revoke", args=[token.pk])).status_code == 404
     assert ApiToken.objects.filter(pk=token.pk).exists()
 
 
@@ -245,7 +245,7 @@ def test_a_user_downloads_their_own_data(client, consultant):
     study.team.add(consultant)
     services.token_create(user=consultant, name="tableur")
     client.force_login(consultant)
-    response = client.get(reverse("core:data_export"))
+    response = client.get(reverse("accounts:data_export"))
     assert response["Content-Disposition"].startswith("attachment;")
     data = json.loads(response.content)
     assert data["account"]["username"] == consultant.username
@@ -261,9 +261,9 @@ def test_a_user_deletes_their_account_with_their_password(client, consultant):
     experience = ExperienceFactory(author=consultant)
     services.token_create(user=consultant, name="script")
     client.force_login(consultant)
-    wrong = client.post(reverse("core:account_delete"), {"password": "pas le bon"})
+    wrong = client.post(reverse("accounts:account_delete"), {"password": "pas le bon"})
     assert wrong.status_code == 200 and User.objects.filter(pk=consultant.pk).exists()
-    response = client.post(reverse("core:account_delete"), {"password": PASSWORD})
+    response = client.post(reverse("accounts:account_delete"), {"password": PASSWORD})
     assert response.status_code == 302
     assert not User.objects.filter(pk=consultant.pk).exists()
     assert not ApiToken.objects.exists()

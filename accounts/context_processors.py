@@ -10,6 +10,6 @@ def portal(request):
         "user_role": role.value,
         "is_consultant": role in (Role.CONSULTANT, Role.STAFF),
         "is_staff_role": role == Role.STAFF,
-        # Same rule as core.visibility.can_see_personal_data, without a second role lookup.
+        # Same rule as accounts.visibility.can_see_personal_data, without a second role lookup.
         "can_see_personal_data": role != Role.VISITOR,
     }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, LoginLockout, User
+from .models import ApiToken, User
 
 
 @admin.register(User)
@@ -20,18 +20,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ("name", "user__username", "prefix")
     readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at")
     exclude = ("key_digest",)
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(LoginLockout)
-class LoginLockoutAdmin(admin.ModelAdmin):
-    """Staff can lift a lockout by deleting its row."""
-
-    list_display = ("username", "ip_address", "failures", "window_started_at", "locked_until")
-    search_fields = ("username", "ip_address")
-    readonly_fields = ("username", "ip_address", "failures", "window_started_at", "locked_until")
 
     def has_add_permission(self, request):
         return False

@@ -2,7 +2,7 @@
 
 The sign-in and password pages keep Django's URL names (login, logout, password_reset,
 password_change…), un-namespaced, so that LOGIN_URL and `{% url 'login' %}` work; the
-portal's own pages live in the "core" namespace.
+portal's own pages live in the "accounts" namespace.
 """
 
 from django.contrib.auth import views as auth_views
@@ -46,5 +46,5 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    path("", include((account_patterns, "core"))),
+    path("", include((account_patterns, "accounts"))),
 ]

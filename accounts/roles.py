@@ -61,7 +61,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.MEMBER: (),
     Role.CONSULTANT: (),
     Role.STAFF: (
-        "core.*",
+        "accounts.*",
         "territories.*",
         "experiences.*",
         "studies.*",
