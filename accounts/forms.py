@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +26,8 @@ class BootstrapMixin:
 
 
 def _territory_field():
-    territory_model = apps.get_model("territories", "Territory")
+    # The model the user's own relation points to (accounts imports no app above it).
+    territory_model = User._meta.get_field("reference_territory").related_model
     return forms.ModelChoiceField(
         queryset=territory_model.objects.all(),
         required=False,
@@ -68,7 +68,7 @@ class InviteForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        organisation_model = apps.get_model("experiences", "Organisation")
+        organisation_model = User._meta.get_field("organisation").related_model
         self.fields["organisation"] = forms.ModelChoiceField(
             queryset=organisation_model.objects.order_by("name"),
             required=False,

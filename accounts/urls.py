@@ -8,6 +8,8 @@ portal's own pages live in the "accounts" namespace.
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from core.throttling import throttle
+
 from . import views
 from .forms import PortalPasswordChangeForm, PortalSetPasswordForm
 
@@ -34,7 +36,11 @@ urlpatterns = [
         name="password_change",
     ),
     path("mot-de-passe/modifie/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("mot-de-passe/oublie/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "mot-de-passe/oublie/",
+        throttle("password_reset", methods=["POST"], by_address=True)(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
     path("mot-de-passe/oublie/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "mot-de-passe/nouveau/<uidb64>/<token>/",

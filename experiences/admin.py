@@ -73,8 +73,11 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "kind", "country", "territory")
-    list_filter = ("kind", "country")
+    """Staff vet organisations here ("vérifiée par l'équipe"): a vetted one is public."""
+
+    list_display = ("name", "kind", "country", "territory", "vetted")
+    list_filter = ("vetted", "kind", "country")
+    list_editable = ("vetted",)
     search_fields = ("name",)
     autocomplete_fields = ("territory",)
     prepopulated_fields = {"slug": ("name",)}

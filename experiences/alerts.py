@@ -22,11 +22,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from accounts.roles import ROLE_GROUPS, Role, has_role
 
 from . import selectors
 from .models import Experience, SavedSearch, SavedSearchNotification
@@ -77,6 +80,21 @@ def saved_search_url(saved: SavedSearch) -> str:
     return reverse("experiences:list") + (f"?{query}" if query else "")
 
 
+def can_have_alerts(user) -> bool:
+    """E-mail alerts are for members (and above); a visitor account saves searches only."""
+    return has_role(user, Role.MEMBER)
+
+
+def members_q(prefix: str = "user__") -> Q:
+    """Accounts with a member role or above, as a condition (for querysets of their rows)."""
+    return Q(**{f"{prefix}is_superuser": True}) | Q(**{f"{prefix}groups__name__in": list(ROLE_GROUPS.values())})
+
+
+def _check_alerts_allowed(user, weekly_digest: bool | None) -> None:
+    if weekly_digest and not can_have_alerts(user):
+        raise PermissionDenied(_("Les alertes par courriel sont réservées aux membres."))
+
+
 def _check_owner(saved: SavedSearch, by) -> None:
     if saved.user_id != getattr(by, "pk", None):
         raise PermissionDenied(_("Cette recherche enregistrée ne vous appartient pas."))
@@ -92,6 +110,7 @@ def saved_search_create(
     """Save a search for a signed-in reader."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied(_("Connectez-vous pour enregistrer une recherche."))
+    _check_alerts_allowed(user, weekly_digest)
     saved = SavedSearch(
         user=user,
         name=name.strip(),
@@ -116,6 +135,7 @@ def saved_search_update(
     language: str | None = None,
 ) -> SavedSearch:
     _check_owner(saved, by)
+    _check_alerts_allowed(by, weekly_digest)
     if name is not None:
         saved.name = name.strip()
     if comparable_to_mine is not None:
@@ -141,7 +161,8 @@ def saved_search_delete(*, saved: SavedSearch, by) -> None:
 def due_saved_searches(*, now: datetime.datetime | None = None) -> list[int]:
     """Ids of the saved searches whose weekly alert is on and was not run in the last six days."""
     now = now or timezone.now()
-    qs = SavedSearch.objects.filter(weekly_digest=True, user__is_active=True).exclude(user__email="")
+    members = SavedSearch.objects.filter(members_q()).values("pk")
+    qs = SavedSearch.objects.filter(weekly_digest=True, user__is_active=True, pk__in=members).exclude(user__email="")
     qs = qs.exclude(last_notified_at__gt=now - DIGEST_INTERVAL)
     return list(qs.order_by("pk").values_list("pk", flat=True))
 
@@ -185,7 +206,7 @@ def saved_search_send_digest(*, saved_search_id: int, now: datetime.datetime | N
             .filter(pk=saved_search_id, weekly_digest=True)
             .first()
         )
-        if saved is None or not saved.user.is_active or not saved.user.email:
+        if saved is None or not saved.user.is_active or not saved.user.email or not can_have_alerts(saved.user):
             return DigestOutcome(False, 0)
         if saved.last_notified_at and saved.last_notified_at > now - DIGEST_INTERVAL:
             return DigestOutcome(False, 0)  # already run this week (a second beat, a retried task)

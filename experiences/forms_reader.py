@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Role, has_role
+
 from .models import SavedSearch
 
 
@@ -29,6 +31,9 @@ class SavedSearchForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["name"].widget.attrs.update({"autocomplete": "off", "maxlength": 120})
+        if not has_role(user, Role.MEMBER):
+            # E-mail alerts are for members; a visitor account saves the search only.
+            del self.fields["weekly_digest"]
         if user.reference_territory_id is None:
             self.fields["comparable_to_mine"].disabled = True
             self.fields["comparable_to_mine"].help_text = _(

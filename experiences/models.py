@@ -46,6 +46,14 @@ class Organisation(TimeStampedModel):
     )
     website = models.URLField(_("site web"), blank=True)
     description = models.TextField(_("description"), blank=True)
+    vetted = models.BooleanField(
+        _("vérifiée par l'équipe"),
+        default=False,
+        help_text=_(
+            "Visible de tous. Sinon, une organisation n'est visible que de ceux qui peuvent lire "
+            "une fiche, un partenariat ou une étude où elle figure."
+        ),
+    )
     history = HistoricalRecords()
 
     objects = OrganisationQuerySet.as_manager()

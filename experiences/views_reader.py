@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +17,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from core.throttling import throttle
 
 from . import alerts, exports, selection, selectors, selectors_map
 from .forms_reader import SavedSearchForm
@@ -102,6 +105,7 @@ def selection_clear(request):
     return redirect("experiences:selection")
 
 
+@throttle("exports")
 def selection_export(request):
     """The selection as CSV, XLSX or JSON (same columns as the search export, built in the request:
     a selection holds at most MAX_ITEMS fiches)."""
@@ -156,7 +160,7 @@ def saved_search_list(request):
 def saved_search_create(request):
     """Save the search whose query string this page received (GET shows the form, POST saves)."""
     query = alerts.clean_query(request.POST.get("query", "") if request.method == "POST" else request.GET)
-    initial = {"name": _default_name(request), "weekly_digest": True}
+    initial = {"name": _default_name(request), "weekly_digest": alerts.can_have_alerts(request.user)}
     reference = request.user.reference_territory
     if reference is not None and request.GET.get("ref", reference.slug) == reference.slug:
         # A search compared with my own collectivité: keep following it.
@@ -168,7 +172,7 @@ def saved_search_create(request):
             name=form.cleaned_data["name"],
             query=query,
             comparable_to_mine=bool(form.cleaned_data.get("comparable_to_mine")),
-            weekly_digest=form.cleaned_data["weekly_digest"],
+            weekly_digest=form.cleaned_data.get("weekly_digest", False),
             language=get_language(),
         )
         if saved.weekly_digest:
@@ -193,6 +197,8 @@ def saved_search_update(request, pk: int):
     """Turn the weekly alert on or off (the list page's switch)."""
     saved = get_object_or_404(SavedSearch, pk=pk, user=request.user)
     digest = request.POST.get("weekly_digest") == "on"
+    if digest and not alerts.can_have_alerts(request.user):
+        raise PermissionDenied(_("Les alertes par courriel sont réservées aux membres."))
     alerts.saved_search_update(saved=saved, by=request.user, weekly_digest=digest, language=get_language())
     if digest:
         messages.success(request, _("Alerte hebdomadaire activée pour « %(name)s ».") % {"name": saved.name})

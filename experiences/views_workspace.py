@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role, has_role
 from core.storage import private_file_response
+from core.throttling import throttle
 
 from . import exports, importers, rules, services
 from . import selectors_workspace as selectors
@@ -309,6 +310,7 @@ def tag_detail(request, pk):
 
 
 @consultant_required
+@throttle("imports", methods=["POST"])
 def import_upload(request):
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -335,6 +337,7 @@ def import_detail(request, pk):
 
 @require_POST
 @consultant_required
+@throttle("imports")
 def import_commit(request, pk):
     run = get_object_or_404(ImportRun, pk=pk, user=request.user)
     try:
@@ -375,6 +378,7 @@ def _export_params(request) -> dict[str, list[str]]:
     return {key: request.GET.getlist(key) for key in request.GET if key not in ("page", "format")}
 
 
+@throttle("exports", methods=["POST"])
 def export_start(request):
     """Export the fiches of a search (its query string) or a selection (`ids`), visible to the reader."""
     if not request.user.is_authenticated:

@@ -72,3 +72,14 @@ class ChildQuerySet(models.QuerySet):
     def open(self):
         """Deliverables still expected (neither delivered nor cancelled)."""
         return self.exclude(status__in=["delivered", "cancelled"])
+
+
+def organisation_link(user) -> Exists:
+    """An organisation is visible to whoever may read a partnership it is a party to or funds
+    (registered with experiences.querysets.register_organisation_link)."""
+    from .models import Partnership, PartnershipFunding, PartnershipParty
+
+    readable = Partnership.objects.visible_to(user).values("pk")
+    return Exists(PartnershipParty.objects.filter(organisation=OuterRef("pk"), partnership__in=readable)) | Exists(
+        PartnershipFunding.objects.filter(funder=OuterRef("pk"), partnership__in=readable)
+    )

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import Role, role_of
 from core.storage import private_file_response
+from core.throttling import throttle
 from experiences.models import Experience
 
 from . import charts, exports, selectors, services
@@ -105,6 +106,7 @@ def cooperation_map(request):
 
 
 @require_GET
+@throttle("exports")
 def export(request, fmt):
     filterset = selectors.partnership_list(viewer=request.user, params=request.GET)
     queryset = exports.export_queryset(filterset.qs)

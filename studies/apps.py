@@ -9,7 +9,10 @@ class StudiesConfig(AppConfig):
 
     def ready(self):
         from accounts import personal_data
+        from experiences.querysets import register_organisation_link
 
         from .personal_data import HOLDER
+        from .querysets import organisation_link
 
         personal_data.register(HOLDER)
+        register_organisation_link("studies", organisation_link)

@@ -50,9 +50,14 @@ class StudyForm(forms.ModelForm):
             "team": forms.SelectMultiple(attrs={"size": 6}),
         }
 
-    def __init__(self, *args, can_include_contacts: bool = False, **kwargs):
+    def __init__(self, *args, viewer, can_include_contacts: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client_organisation"].queryset = Organisation.objects.order_by("name")
+        # The organisations the editor may see (and the current client): a team consultant
+        # must not learn the names typed into fiches hidden from them.
+        self.fields["client_organisation"].queryset = Organisation.objects.filter(
+            Q(pk__in=Organisation.objects.visible_to(viewer).values("pk"))
+            | Q(pk=self.instance.client_organisation_id or 0)
+        ).order_by("name")
         # 37,000 communes make an unusable select: offer régions, départements,
         # EPCI, the territories of known organisations and the current value.
         self.fields["client_territory"].queryset = (

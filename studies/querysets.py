@@ -54,3 +54,13 @@ class ReportVersionQuerySet(models.QuerySet):
         return qs.alias(readable=Subquery(readable, output_field=models.IntegerField()), fiches=length).filter(
             readable=F("fiches")
         )
+
+
+def organisation_link(user):
+    """The client of a study is visible to whoever may read the study (its team, staff)
+    (registered with experiences.querysets.register_organisation_link)."""
+    from django.db.models import Exists
+
+    from .models import Study
+
+    return Exists(Study.objects.visible_to(user).filter(client_organisation=OuterRef("pk")))

@@ -25,12 +25,21 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import Role, role_of
 from accounts.visibility import can_see_personal_data
 from core.storage import private_file_response
+from core.throttling import throttle
 from experiences import selection as experience_selection
 from experiences import selectors as experience_selectors
 
 from . import reports, selectors, services
 from .forms import CellForm, CriterionForm, ItemNotesForm, StudyForm, TextsForm
 from .models import ReportVersion
+
+
+def _job_version(job, viewer):
+    """The job's version if the viewer may download it (every fiche in it readable)."""
+    version = getattr(job, "version", None) if job is not None else None
+    if version is not None and not ReportVersion.objects.visible_to(viewer).filter(pk=version.pk).exists():
+        return None
+    return version
 
 
 def _versions_context(study, viewer) -> dict:
@@ -83,7 +92,7 @@ def study_list(request):
 def study_create(request):
     if role_of(request.user) != Role.STAFF:
         raise PermissionDenied
-    form = StudyForm(request.POST or None, can_include_contacts=True)
+    form = StudyForm(request.POST or None, viewer=request.user, can_include_contacts=True)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         team = data.pop("team")
@@ -95,7 +104,12 @@ def study_create(request):
 
 def study_edit(request, slug):
     study = _editable(request, slug)
-    form = StudyForm(request.POST or None, instance=study, can_include_contacts=role_of(request.user) == Role.STAFF)
+    form = StudyForm(
+        request.POST or None,
+        instance=study,
+        viewer=request.user,
+        can_include_contacts=role_of(request.user) == Role.STAFF,
+    )
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in form.changed_data}
         team = data.pop("team", None)
@@ -122,15 +136,17 @@ def study_detail(request, slug):
     # The reader's saved selection (experiences app), offered as a one-click addition.
     present = {item.experience_id for item in workspace["items"]}
     selection = [i for i in experience_selection.selection_ids(request) if i not in present] if can_edit else []
+    job = selectors.report_last_job(study=study)
     context = {
         "study": study,
+        "job": job,
+        "job_version": _job_version(job, request.user),
         "can_edit": can_edit,
         **workspace,
         "query": query,
         "candidates": candidates,
         "criterion_form": CriterionForm(study=study),
         "texts_form": TextsForm(initial={"conclusions": study.conclusions, "recommendations": study.recommendations}),
-        "job": selectors.report_last_job(study=study),
         **_versions_context(study, request.user),
         "last_version": last_version,
         "changes": changes,
@@ -266,6 +282,7 @@ def texts_save(request, slug):
 
 
 @require_POST
+@throttle("reports")
 def report_generate(request, slug):
     study = _editable(request, slug)
     language = request.POST.get("language") or settings.LANGUAGE_CODE
@@ -282,9 +299,7 @@ def report_job_status(request, slug, job_id):
     """The job's progress: an htmx partial (polled while running) or JSON."""
     study = selectors.study_detail(viewer=request.user, slug=slug)
     job = selectors.report_job(viewer=request.user, study=study, job_id=job_id)
-    version = getattr(job, "version", None)
-    if version is not None and not ReportVersion.objects.visible_to(request.user).filter(pk=version.pk).exists():
-        version = None  # the report holds a fiche this viewer may not read: no link to it
+    version = _job_version(job, request.user)  # None when the report holds a fiche the viewer may not read
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(
             {
@@ -298,7 +313,7 @@ def report_job_status(request, slug, job_id):
                 "download": reverse("studies:report_download", args=[study.slug, version.number]) if version else None,
             }
         )
-    context = {"study": study, "job": job}
+    context = {"study": study, "job": job, "job_version": version}
     if job.status in ("done", "failed"):
         # The poll that sees the end also refreshes the list of versions below (out of band).
         context |= {**_versions_context(study, request.user), "refresh_versions": True}
@@ -367,6 +382,7 @@ def compare_add(request):
     return item_add(request, study.slug)
 
 
+@throttle("pdf")
 def experience_fiche_pdf(request, slug):
     """One experience as a PDF fiche; contacts only for signed-in members (as on the page).
 

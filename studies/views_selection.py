@@ -27,7 +27,7 @@ def study_from_selection(request):
     if role_of(request.user) != Role.STAFF:
         raise PermissionDenied
     experiences = selection.selection_experiences(request)
-    form = StudyForm(request.POST or None, can_include_contacts=True)
+    form = StudyForm(request.POST or None, viewer=request.user, can_include_contacts=True)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         team = data.pop("team")

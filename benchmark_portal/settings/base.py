@@ -237,7 +237,14 @@ REST_FRAMEWORK = {
     # sign-in lockout; without it a client could pick its own X-Forwarded-For address.
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # django-filter's backend, with model-choice filters as text inputs in the browsable
+    # API's form (core/api/filters.py): no form renders thousands of <option>s.
+    "DEFAULT_FILTER_BACKENDS": ["core.api.filters.FilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        # The browsable API (?format=api): DJANGO_API_BROWSABLE, off by default in production.
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if env.bool("DJANGO_API_BROWSABLE", default=True) else []),
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -245,10 +252,21 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # THE rate limits, API and HTML alike (core/throttling.py): anon and user apply to
+    # every API call; the other scopes to heavy work wherever it is asked for.
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
         "user": env("API_THROTTLE_USER", default="600/min"),
+        # Search, selection and partnership exports, page and API.
         "exports": env("API_THROTTLE_EXPORTS", default="20/hour"),
+        # Single-fiche PDF, rendered in the request (~0.25 s each).
+        "pdf": env("THROTTLE_PDF", default="60/hour"),
+        # Study report generations (a worker renders each).
+        "reports": env("THROTTLE_REPORTS", default="30/hour"),
+        # Spreadsheet imports (checks and commits).
+        "imports": env("THROTTLE_IMPORTS", default="30/hour"),
+        # Password reset e-mails, per client address.
+        "password_reset": env("THROTTLE_PASSWORD_RESET", default="5/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -18,6 +18,16 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 
+# --- API: JSON only unless DJANGO_API_BROWSABLE=true (the browsable API renders HTML
+# forms for every call: a cost and a surface production does not need).
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(["rest_framework.renderers.BrowsableAPIRenderer"] if env.bool("DJANGO_API_BROWSABLE", default=False) else []),
+    ],
+}
+
 # --- E-mail (password resets, invitations, reminders): a real SMTP relay, and its
 # credentials from the environment with no default (set them empty for a relay
 # that needs none).

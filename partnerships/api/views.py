@@ -6,7 +6,8 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+
+from core.api.throttling import ExportRateThrottle
 
 from .. import exports, selectors
 from ..filtersets import PartnershipFilterSet
@@ -75,6 +76,5 @@ class PartnershipViewSet(viewsets.ReadOnlyModelViewSet):
     def get_throttles(self):
         # Exports are heavier: they get the "exports" rate instead of the default ones.
         if self.action == "export":
-            self.throttle_scope = "exports"
-            return [ScopedRateThrottle()]
+            return [ExportRateThrottle()]
         return super().get_throttles()

@@ -21,9 +21,9 @@ import os
 import pytest
 
 from accounts.roles import Role
-from experiences.models import Experience
+from experiences.models import Experience, Organisation
 from partnerships.models import Partnership
-from studies.models import Study
+from studies.models import ReportVersion, Study
 
 from .crawl import (
     build_url,
@@ -38,7 +38,14 @@ from .crawl import (
 )
 from .routes import project_routes
 from .rules import rule_for
-from .world import EXPECTED_EXPERIENCES, EXPECTED_PARTNERSHIPS, EXPECTED_STUDIES, ROLES
+from .world import (
+    EXPECTED_EXPERIENCES,
+    EXPECTED_ORGANISATIONS,
+    EXPECTED_PARTNERSHIPS,
+    EXPECTED_REPORT_VERSIONS,
+    EXPECTED_STUDIES,
+    ROLES,
+)
 
 
 def _dump(route, role, objs, status) -> None:
@@ -145,6 +152,13 @@ def test_visible_to_agrees_with_the_expected_visibility_tables(role, world):
     assert experiences == EXPECTED_EXPERIENCES[role]
     assert partnerships == EXPECTED_PARTNERSHIPS[role]
     assert studies == EXPECTED_STUDIES[role]
+    organisations = {"a": world.org_a, "b": world.org_b, **world.organisations}
+    visible_orgs = {
+        s for s, o in organisations.items() if Organisation.objects.visible_to(user).filter(pk=o.pk).exists()
+    }
+    assert visible_orgs == EXPECTED_ORGANISATIONS[role]
+    versions = {k for k, v in world.versions.items() if ReportVersion.objects.visible_to(user).filter(pk=v.pk).exists()}
+    assert versions == EXPECTED_REPORT_VERSIONS[role]
 
 
 @pytest.mark.django_db

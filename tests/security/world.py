@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from accounts.visibility import can_see_personal_data
-from experiences.models import Contact, Experience, Source
-from partnerships.models import Deliverable, Partnership, PartnershipFunding, PartnershipParty
+from experiences.models import Attachment, Contact, Experience, ExperienceOrganisation, Organisation, Source
+from partnerships.models import Deliverable, Partnership, PartnershipDocument, PartnershipFunding, PartnershipParty
 from studies.models import ReportVersion, Study, StudyExperience
 from tests.factories import (
     ExperienceFactory,
@@ -69,6 +69,25 @@ EXPECTED_STUDIES = {
     "consultant": {"a"},  # on study A's team
     "staff": {"a", "b"},
 }
+# Organisations named only in one place: they are as visible as that place (or vetted).
+EXPECTED_ORGANISATIONS = {
+    "visitor": {"a", "vetted", "published"},
+    "registered": {"a", "vetted", "published"},
+    "member": {"a", "vetted", "published", "confa"},
+    "member_b": {"a", "b", "vetted", "published", "confb"},
+    "consultant": {"a", "vetted", "published", "draft"},
+    "staff": {"a", "b", "vetted", "published", "draft", "confa", "confb"},
+}
+# Report versions of study A: v1 holds the published fiche, v2 also the fiche confidential
+# to client A, which the consultant on the study's team may not read.
+EXPECTED_REPORT_VERSIONS = {
+    "visitor": set(),
+    "registered": set(),
+    "member": set(),
+    "member_b": set(),
+    "consultant": {"a1"},
+    "staff": {"a1", "a2", "b1"},
+}
 ROLES = list(EXPECTED_EXPERIENCES)
 
 
@@ -86,6 +105,8 @@ class World:
     org_b: object
     territory: object
     objects: list  # every object whose URL a route may take
+    organisations: dict = dataclasses.field(default_factory=dict)
+    versions: dict = dataclasses.field(default_factory=dict)
 
     def user(self, role: str):
         return self.users.get(role) or AnonymousUser()
@@ -99,6 +120,8 @@ class World:
             result[part] = word("part", state)
         for state, study in self.studies.items():
             result[study] = word("study", state)
+        for state, organisation in self.organisations.items():
+            result[organisation] = word("org", state)
         return result
 
     def forbidden_words(self, role: str) -> dict[str, str]:
@@ -153,7 +176,19 @@ def build_world() -> World:
             phone=f"06 99 88 77 {i:02d}",
         )
         Source.objects.create(experience=exp, title=f"Source {canary}")
+        attachment = Attachment(experience=exp, title=f"Annexe {state}", content_type="application/pdf", size=40)
+        attachment.file.save(f"annexe-{state}.pdf", ContentFile(f"%PDF-1.4 fichier {canary}".encode()), save=False)
+        attachment.save()
         experiences[state] = exp
+
+    # An organisation typed only into one fiche (as actor), and one vetted by staff.
+    organisations = {
+        "vetted": Organisation.objects.create(name=f"Réseau {word('org', 'vetted')}", slug="org-vetted", vetted=True)
+    }
+    for state in ("draft", "published", "confa", "confb"):
+        organisation = Organisation.objects.create(name=f"Association {word('org', state)}", slug=f"org-{state}")
+        ExperienceOrganisation.objects.create(experience=experiences[state], organisation=organisation)
+        organisations[state] = organisation
 
     partnerships = {}
     for state, visibility, party in [
@@ -173,7 +208,12 @@ def build_world() -> World:
         )
         if party is not None:
             PartnershipParty.objects.create(partnership=part, organisation=party)
-        Deliverable.objects.create(partnership=part, title=f"Livrable {canary}", due_date=datetime.date(2026, 6, 1))
+        deliverable = Deliverable(partnership=part, title=f"Livrable {canary}", due_date=datetime.date(2026, 6, 1))
+        deliverable.file.save(f"livrable-{state}.pdf", ContentFile(f"%PDF-1.4 livrable {canary}".encode()), save=False)
+        deliverable.save()
+        document = PartnershipDocument(partnership=part, title=f"Convention {state}")
+        document.file.save(f"convention-{state}.pdf", ContentFile(f"%PDF-1.4 convention {canary}".encode()), save=False)
+        document.save()
         PartnershipFunding.objects.create(partnership=part, funder=org_a, year=2024, amount=5000)
         part.experiences.add(experiences["published"])
         partnerships[state] = part
@@ -189,16 +229,42 @@ def build_world() -> World:
             conclusions=f"Conclusions {canary}.",
         )
         StudyExperience.objects.create(study=study, experience=experiences[hidden_exp], analysis_note=f"Note {canary}")
+        studies[state] = study
+    # Study A: v1 holds the published fiche only; v2 also the fiche confidential to A.
+    # Study B: v1 holds the fiche confidential to B.
+    versions = {}
+    for key, state, number, fiches in [
+        ("a1", "a", 1, ["published"]),
+        ("a2", "a", 2, ["published", "confa"]),
+        ("b1", "b", 1, ["confb"]),
+    ]:
+        study = studies[state]
+        canaries = " ".join(word("exp", f) for f in fiches)
         version = ReportVersion(
             study=study,
-            number=1,
+            number=number,
             checksum="0" * 64,
             pages=1,
-            snapshot={"title": study.title, "contacts": [f"{word('exp', hidden_exp)}pii@example.org"]},
+            experience_ids=sorted(experiences[f].pk for f in fiches),
+            snapshot={
+                "title": study.title,
+                "items": [
+                    {
+                        "experience": {
+                            "id": experiences[f].pk,
+                            "title": experiences[f].title,
+                            "slug": experiences[f].slug,
+                        }
+                    }
+                    for f in fiches
+                ],
+                "contacts": [f"{word('exp', f)}pii@example.org" for f in fiches],
+            },
         )
-        version.file.save(f"rapport-{state}.pdf", ContentFile(f"%PDF-1.4 {canary}".encode()), save=False)
+        content = f"%PDF-1.4 {word('study', state)} {canaries}".encode()
+        version.file.save(f"rapport-{key}.pdf", ContentFile(content), save=False)
         version.save()
-        studies[state] = study
+        versions[key] = version
     studies["a"].team.add(users["consultant"])
 
     objects = [
@@ -210,7 +276,10 @@ def build_world() -> World:
         territory,
         theme,
         *[tag for exp in experiences.values() for tag in exp.tags.all()],
+        *organisations.values(),
         *Deliverable.objects.all(),
+        *PartnershipDocument.objects.all(),
+        *Attachment.objects.all(),
         *ReportVersion.objects.all(),
         *StudyExperience.objects.all(),
         *Contact.objects.all(),
@@ -230,4 +299,6 @@ def build_world() -> World:
         org_b=org_b,
         territory=territory,
         objects=objects,
+        organisations=organisations,
+        versions=versions,
     )
