@@ -21,6 +21,7 @@ from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
+from django.forms import ClearableFileInput
 from django.http import FileResponse, Http404
 
 logger = logging.getLogger(__name__)
@@ -119,3 +120,27 @@ def move_to_private(names: Iterable[str]) -> dict[str, int]:
         shutil.move(source, target)
         counts["moved"] += 1
     return counts
+
+
+class PrivateFileInput(ClearableFileInput):
+    """ClearableFileInput for a private file field: shows the current file's name,
+    linked to `download_url` (the checked view, set by the form), and never asks the
+    storage for a URL (private files have none)."""
+
+    download_url = ""
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", ""))
+
+    def format_value(self, value):
+        if self.is_initial(value):
+            return _CurrentFile(PurePath(value.name).name, self.download_url)
+        return None
+
+
+class _CurrentFile:
+    def __init__(self, name: str, url: str):
+        self.name, self.url = name, url
+
+    def __str__(self) -> str:
+        return self.name

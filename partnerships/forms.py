@@ -6,10 +6,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ROLE_GROUPS, Role
+from core.storage import PrivateFileInput
 from experiences.models import Experience, Organisation
 from studies.models import Study
 from territories.models import Territory, normalize_name
@@ -237,12 +239,23 @@ class FundingForm(BootstrapMixin, forms.ModelForm):
         return value or (self.instance.partnership.currency if self.instance.partnership_id else "EUR")
 
 
+def _link_current_file(form, url_name: str) -> None:
+    """Point the file widget at the checked download view of the row's current file."""
+    instance = form.instance
+    if instance.pk and instance.file:
+        form.fields["file"].widget.download_url = reverse(url_name, args=[instance.partnership.slug, instance.pk])
+
+
 class DeliverableForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Deliverable
         fields = ["title", "due_date", "status", "delivered_on", "file"]
-        widgets = {"due_date": DATE_INPUT, "delivered_on": DATE_INPUT}
+        widgets = {"due_date": DATE_INPUT, "delivered_on": DATE_INPUT, "file": PrivateFileInput}
         help_texts = {"delivered_on": _("Vide et « Livré » : aujourd'hui.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _link_current_file(self, "partnerships:deliverable_file")
 
     def clean(self):
         data = super().clean()
@@ -265,6 +278,11 @@ class DocumentForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = PartnershipDocument
         fields = ["title", "file", "url"]
+        widgets = {"file": PrivateFileInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _link_current_file(self, "partnerships:document_file")
 
     def clean(self):
         data = super().clean()

@@ -477,8 +477,8 @@ def snapshot_changes(old: dict, new: dict) -> SnapshotChanges:
 
 
 def report_changes_since_last(*, study: Study, viewer) -> tuple[ReportVersion | None, SnapshotChanges | None]:
-    """The latest version and what changed in the study's data since it was made."""
-    last = study.versions.order_by("-number").first()
+    """The latest version the viewer may download and what changed in the study's data since."""
+    last = ReportVersion.objects.visible_to(viewer).filter(study=study).order_by("-number").first()
     if last is None:
         return None, None
     return last, _visible_changes(

@@ -27,7 +27,7 @@ def test_every_change_list_opens_for_staff_or_is_refused_by_permission(world, cl
     client = client_for("staff")  # the "Équipe" group, not a superuser
     statuses = {url: client.get(url).status_code for url in changelists()}
     assert not {url: s for url, s in statuses.items() if s not in (200, 403)}
-    assert statuses[reverse("admin:core_user_changelist")] == 200
+    assert statuses[reverse("admin:accounts_user_changelist")] == 200
     page = client.get(reverse("admin:experiences_experience_changelist")).content.decode()
     assert "zqexpconfbcanari" in page  # staff see every fiche
 
@@ -37,5 +37,5 @@ def test_the_api_token_admin_never_shows_a_key_digest(world, client_for):
     from accounts import services
 
     token, key = services.token_create(user=world.users["member"], name="script")
-    page = client_for("staff").get(reverse("admin:core_apitoken_change", args=[token.pk])).content.decode()
+    page = client_for("staff").get(reverse("admin:accounts_apitoken_change", args=[token.pk])).content.decode()
     assert token.key_digest not in page and key not in page

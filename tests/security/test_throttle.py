@@ -31,7 +31,13 @@ def test_the_settings_carry_the_rates_of_the_issue():
 
     from benchmark_portal.settings import base
 
-    assert base.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == PRODUCTION_RATES
+    assert base.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == {
+        **PRODUCTION_RATES,
+        "pdf": "60/hour",
+        "reports": "30/hour",
+        "imports": "30/hour",
+        "password_reset": "5/hour",
+    }
     assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] == [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
