@@ -46,11 +46,14 @@ def script_env(tmp_path):
     """The environment of `make backup`: the test database and a media folder of our own."""
     media = tmp_path / "media"
     media.mkdir()
+    private = tmp_path / "private"
+    private.mkdir()
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "benchmark_portal.settings.test",
         "DATABASE_URL": database_url(connection.settings_dict),
         "DJANGO_MEDIA_ROOT": str(media),
+        "DJANGO_PRIVATE_MEDIA_ROOT": str(private),
         "PY": sys.executable,
     }
 
@@ -102,15 +105,20 @@ def test_backup_restored_into_a_fresh_database_has_identical_tables_sequences_an
     (media / "attachments" / "2026" / "délibération.pdf").write_bytes(b"%PDF-1.4 " + secrets.token_bytes(2048))
     (media / "reports" / "v1").mkdir(parents=True)
     (media / "reports" / "v1" / "rapport.pdf").write_bytes(secrets.token_bytes(4096))
+    # Private files (attachments, partnership files, reports) are backed up too.
+    private = Path(script_env["DJANGO_PRIVATE_MEDIA_ROOT"])
+    (private / "attachments" / "12").mkdir(parents=True)
+    (private / "attachments" / "12" / "convention-été.pdf").write_bytes(b"%PDF-1.4 " + secrets.token_bytes(1024))
 
     backups = tmp_path / "backups"
     result = run_script("backup.sh", str(backups), env=script_env)
     assert result.returncode == 0, result.stderr
     backup = only_backup(backups)
-    assert {p.name for p in backup.iterdir()} == {"db.dump", "media.tar.gz", "SHA256SUMS", "INFO"}
+    assert {p.name for p in backup.iterdir()} == {"db.dump", "media.tar.gz", "private.tar.gz", "SHA256SUMS", "INFO"}
     assert backup.joinpath("db.dump").read_bytes()[:5] == b"PGDMP"  # pg_dump's custom format
 
     restored_media = tmp_path / "restored-media"
+    restored_private = tmp_path / "restored-private"
     result = run_script(
         "restore.sh",
         str(backup),
@@ -119,6 +127,8 @@ def test_backup_restored_into_a_fresh_database_has_identical_tables_sequences_an
         database_url(connection.settings_dict, name=scratch_database),
         "--media-root",
         str(restored_media),
+        "--private-root",
+        str(restored_private),
         env=script_env,
     )
     assert result.returncode == 0, result.stderr
@@ -133,6 +143,8 @@ def test_backup_restored_into_a_fresh_database_has_identical_tables_sequences_an
         assert schema_objects(copy) == schema_objects(source)
     assert files_digest(restored_media) == files_digest(media)
     assert "attachments/2026/délibération.pdf" in files_digest(restored_media)
+    assert files_digest(restored_private) == files_digest(private)
+    assert "attachments/12/convention-été.pdf" in files_digest(restored_private)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -143,7 +143,7 @@ RULES: list[Rule] = [
     Rule("partnerships:map", PUBLIC),
     Rule("partnerships:export_csv", PUBLIC),
     Rule("partnerships:export_xlsx", PUBLIC),
-    Rule("partnerships:deliverable_file", PUBLIC, model="partnerships.DeliverableWithFile"),
+    Rule("partnerships:deliverable_file", PUBLIC, model="partnerships.Deliverable"),
     Rule("partnerships:document_file", PUBLIC, model="partnerships.PartnershipDocument"),
     Rule("partnership-list", PUBLIC),
     Rule("partnership-export", PUBLIC),
