@@ -30,6 +30,8 @@ class ExperiencesConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_delete, post_save
 
+        from .semantic import checks  # noqa: F401 - registers the pgvector check
+
         user_logged_in.connect(_selection_on_login, dispatch_uid="periscope_selection_on_login")
         for model in ("Theme", "Tag"):
             for name, signal in (("save", post_save), ("delete", post_delete)):
