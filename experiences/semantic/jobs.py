@@ -110,6 +110,16 @@ def embed_experiences(
             report.unchanged += 1
         else:
             todo.append((pk, passage, updated_at))
+    fresh = [(pk, updated_at) for pk, (_p, updated_at) in found.items() if pk not in {t[0] for t in todo}]
+    if fresh:
+        # Saved without a change of passage (a status change, a tag): the vector stays, and
+        # is marked as read from this version so that the catch-up job does not pick it again.
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE experiences_experiencevector SET source_updated_at = %s"
+                " WHERE experience_id = %s AND source_updated_at < %s",
+                [(updated_at, pk, updated_at) for pk, updated_at in fresh],
+            )
     if progress and report.unchanged:
         progress(report.unchanged)
     for start in range(0, len(todo), batch_size):
