@@ -1,0 +1,15 @@
+// Fiche form: a suggested theme (experiences/workspace/_semantic_hints.html) is ticked in one click.
+(function () {
+  "use strict";
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-suggest-theme]");
+    if (!button) return;
+    const box = document.querySelector(`input[name="themes"][value="${button.dataset.suggestTheme}"]`);
+    if (box) {
+      box.checked = true;
+      box.closest("[data-theme-item]")?.classList.remove("theme-hidden");
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    button.remove();
+  });
+})();
