@@ -137,7 +137,7 @@ def main() -> None:
             recalls.append(len(hit) / len(truth))
             precisions.append(len(hit) / 3)
         print(f"  {name:<22} recall@3 {statistics.fmean(recalls):.2f}  precision@3 {statistics.fmean(precisions):.2f}")
-    print(f"\nmachine yardstick: {yardstick(connection)}")
+    print(f"\n{yardstick(connection)}")
 
 
 if __name__ == "__main__":
