@@ -133,12 +133,13 @@ def main() -> None:
         grid = itertools.product(
             (5, 10, 20, 40, 60),
             (0.5, 1.0, 1.5, 2.0, 3.0),
-            (0.74, 0.76, 0.78, 0.80, 0.82),
-            (0.03, 0.05, 0.08, 0.12, 1.0),
+            (0.74, 0.78, 0.82),
+            (0.05, 0.08, 1.0),
+            (-9.0, 1.0, 1.25, 1.5, 1.75, 2.0),
         )
         tried = [
             (objective(run(p, split_a), split_a), p)
-            for p in (hybrid.FusionParams(k=k, w_semantic=w, floor=f, margin=m) for k, w, f, m in grid)
+            for p in (hybrid.FusionParams(k=k, w_semantic=w, floor=f, margin=m, min_z=z) for k, w, f, m, z in grid)
         ]
         top = max(score for score, _p in tried)
         # Within TOLERANCE of the best NDCG on split A, the one keeping the fewest off-topic neighbours.

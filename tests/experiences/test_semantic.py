@@ -6,6 +6,7 @@ tests/experiences/test_semantic_without_pgvector.py covers a server without it.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import OperationalError
@@ -352,3 +353,17 @@ def test_semantic_search_off_leaves_words_only(world, settings):
     ]
     assert hybrid.hybrid_search(viewer=AnonymousUser(), text="third place in a former railway station") == []
     assert theme_suggestions(title="Une gare", summary="devient un tiers-lieu partagé", viewer=AnonymousUser()) == []
+
+
+def test_the_calibration_z_score_equals_the_one_measured_over_every_fiche(monkeypatch):
+    from experiences.semantic import calibration
+
+    rng = np.random.default_rng(7)
+    corpus = rng.normal(size=(300, 384))
+    corpus /= np.linalg.norm(corpus, axis=1, keepdims=True)
+    monkeypatch.setattr(calibration, "corpus_stats", lambda: (corpus.mean(axis=0), np.cov(corpus, rowvar=False)))
+    query = corpus[0] + 0.5 * corpus[1]
+    query /= np.linalg.norm(query)
+    sims = corpus @ query
+    expected = (sims - sims.mean()) / sims.std(ddof=1)
+    assert np.allclose(calibration.zscores(query, sims[:5].tolist()), expected[:5], atol=1e-6)
