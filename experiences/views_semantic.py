@@ -25,8 +25,8 @@ def _territory(request):
         return None
 
 
-@require_POST
 @consultant_required
+@require_POST
 def form_hints(request):
     title = request.POST.get("title", "").strip()[:300]
     summary = request.POST.get("summary", "").strip()[:5000]

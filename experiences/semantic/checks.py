@@ -1,9 +1,15 @@
-"""`manage.py check` says when semantic search cannot run, and why."""
+"""`manage.py migrate` and `manage.py check --database default` say when semantic search
+cannot run, and why.
+
+A database check, by Django's rule: it connects only to the databases it is given
+(`databases`), which `migrate` and `check --database` pass; a plain `manage.py check`
+(and `check --deploy` in an image build) never connects.
+"""
 
 from __future__ import annotations
 
+from django.core.checks import Tags, register
 from django.core.checks import Warning as CheckWarning
-from django.core.checks import register
 from django.db import DatabaseError
 
 from . import availability
@@ -11,9 +17,9 @@ from . import availability
 W001 = "experiences.W001"
 
 
-@register("periscope")
-def semantic_search_check(app_configs=None, **kwargs) -> list:  # noqa: ARG001 - a check's signature
-    if not availability.enabled():
+@register(Tags.database)
+def semantic_search_check(app_configs=None, databases=None, **kwargs) -> list:  # noqa: ARG001 - a check's signature
+    if not availability.enabled() or not databases or "default" not in databases:
         return []
     try:
         status = availability.database_status()

@@ -43,6 +43,9 @@ def embed_experiences_task(experience_ids: list[int]) -> dict[str, int]:
         logger.warning("Embedding of %s fiches hit the soft time limit; re-queued.", len(ids))
         embed_experiences_task.delay(ids)
         return {"handled": sum(done), "requeued": len(ids)}
+    from .themes import theme_vectors
+
+    theme_vectors()  # warms the shared cache of the thesaurus's vectors (theme suggestions)
     return report.as_dict()
 
 

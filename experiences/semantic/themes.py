@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from ..models import Experience, Theme
@@ -29,6 +30,7 @@ TEMPERATURE = 0.02
 W_NEIGHBOURS = 0.6
 W_LABELS = 0.4
 MIN_SCORE = 0.25
+THEME_CACHE_SECONDS = 7 * 24 * 3600  # the key changes with the labels and the model
 
 _lock = threading.Lock()
 _theme_cache: dict[str, tuple[list[int], np.ndarray]] = {}
@@ -69,9 +71,16 @@ def theme_vectors() -> tuple[list[int], np.ndarray]:
     with _lock:
         hit = _theme_cache.get(key)
     if hit is None:
+        # Shared through the cache (Redis in production): ~40 labels cost a second or more to
+        # embed, which the first form of every process would otherwise pay. The embedding
+        # task warms it (tasks.py).
+        hit = cache.get(f"semantic:themes:{key}")
+    if hit is None:
         vectors = encoder.embed_queries(texts) if texts else np.zeros((0, 384), dtype=np.float32)
         hit = ([t.pk for t in leaves], vectors)
-        with _lock:
+        cache.set(f"semantic:themes:{key}", hit, THEME_CACHE_SECONDS)
+    with _lock:
+        if key not in _theme_cache:
             _theme_cache.clear()
             _theme_cache[key] = hit
     return hit

@@ -167,7 +167,7 @@ def test_dockerfile_matches_the_project_python_and_the_database_client():
     # than the db service's server, or scripts/backup.sh fails inside the container.
     assert base.group(2) == "bookworm" and "postgresql-client" in dockerfile
     # PostgreSQL 15 with pgvector (semantic search): the pgvector project's image of PostgreSQL 15.
-    assert re.fullmatch(r"pgvector/pgvector:[\w.]*pg15(-bookworm)?", compose["services"]["db"]["image"])
+    assert re.fullmatch(r"pgvector/pgvector:[\w.-]*pg15(-bookworm)?", compose["services"]["db"]["image"])
     assert "gunicorn.conf.py" in dockerfile and "collectstatic" in dockerfile
     assert re.search(r"^USER (?!root)\w+", dockerfile, flags=re.M)
 
