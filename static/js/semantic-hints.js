@@ -10,6 +10,9 @@
       box.closest("[data-theme-item]")?.classList.remove("theme-hidden");
       box.dispatchEvent(new Event("change", { bubbles: true }));
     }
+    const hints = button.closest("#semantic-theme-hints");
     button.remove();
+    // The last suggestion taken: no heading left above an empty list.
+    if (hints && !hints.querySelector("[data-suggest-theme]")) hints.replaceChildren();
   });
 })();

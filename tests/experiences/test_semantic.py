@@ -367,3 +367,39 @@ def test_the_calibration_z_score_equals_the_one_measured_over_every_fiche(monkey
     sims = corpus @ query
     expected = (sims - sims.mean()) / sims.std(ddof=1)
     assert np.allclose(calibration.zscores(query, sims[:5].tolist()), expected[:5], atol=1e-6)
+
+
+DEMO_QUERIES = {
+    "demo-011": ("digital skills of municipal staff", "digitale vaardigheden van gemeentepersoneel"),
+    "demo-037": ("participatory budgeting", "participatieve begroting"),
+    "demo-042": ("organic school meals grown by the town", "biologische schoolmaaltijden"),
+    "demo-046": ("volunteer drivers for residents without a car", "vrijwillige chauffeurs voor inwoners zonder auto"),
+    "demo-014": ("decentralised cooperation with Burkina Faso", "samenwerking met een gemeente in Burkina Faso"),
+}
+
+
+def test_english_and_dutch_queries_find_the_french_demo_fiche_with_the_hybrid_ranking(db):
+    """Six fiches of benchmark_portal/demo/experiences.json, as the demo writes them (French, with
+    their English title and summary); each English and Dutch query must rank its fiche first."""
+    import json
+    from pathlib import Path
+
+    rows = {
+        row["ref"]: row
+        for row in json.loads(
+            (Path(__file__).resolve().parents[2] / "benchmark_portal/demo/experiences.json").read_text()
+        )
+    }
+    ids = {}
+    for ref in (*DEMO_QUERIES, "demo-001"):
+        row = rows[ref]
+        fields = {
+            k: row.get(k, "") for k in ("title", "title_en", "summary", "summary_en", "context", "actions", "results")
+        }
+        ids[ref] = ExperienceFactory(**fields).pk
+    services.refresh_derived_fields(list(ids.values()))
+    jobs.embed_experiences(list(ids.values()))
+    for ref, queries in DEMO_QUERIES.items():
+        for query in queries:
+            hits = hybrid.hybrid_search(viewer=AnonymousUser(), text=query)
+            assert hits and hits[0].experience_id == ids[ref], (query, ref)
