@@ -33,8 +33,10 @@ class ExperiencesConfig(AppConfig):
         from accounts import personal_data
 
         from .personal_data import HOLDER
+        from .semantic import checks  # noqa: F401 - registers the pgvector check
 
         personal_data.register(HOLDER)
+
         user_logged_in.connect(_selection_on_login, dispatch_uid="periscope_selection_on_login")
         for model in ("Theme", "Tag"):
             for name, signal in (("save", post_save), ("delete", post_delete)):

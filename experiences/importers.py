@@ -390,6 +390,8 @@ class ImportReport:
     error_count: int = 0
     file_error: str = ""
     warnings: list[str] = field(default_factory=list)
+    # Dry run only: possible duplicates and suggested themes of new rows (experiences/semantic/imports.py).
+    semantic: dict = field(default_factory=dict)
     committed: bool = False
     seconds: float = 0.0
 
@@ -948,10 +950,31 @@ def _run(content: bytes, filename: str, by, report: ImportReport, *, commit: boo
     report.updated = sum(1 for p in valid if p.existing is not None and p.changed)
     report.unchanged = sum(1 for p in valid if p.existing is not None and not p.changed)
     report.errors.sort(key=lambda e: (e.row, e.column))
+    if not commit:
+        _semantic_notes(valid, by, report)
     if report.error_count:
         return
     if commit:
         _write(plans, by, filename, sources_by_exp)
+
+
+def _semantic_notes(plans: list[RowPlan], by, report: ImportReport) -> None:
+    """Possible duplicates and suggested themes of the new rows (dry run; see experiences/semantic/imports.py)."""
+    from .semantic.imports import dry_run_notes
+
+    rows = [
+        {
+            "row": p.number,
+            "reference": p.reference,
+            "title": p.experience.title,
+            "summary": p.experience.summary,
+            "territory_id": p.experience.lead_territory_id,
+            "theme_ids": sorted(p.themes or ()),
+        }
+        for p in plans
+        if p.existing is None
+    ]
+    report.semantic = dry_run_notes(rows, viewer=by)
 
 
 def _existing(plans: list[RowPlan], by, report: ImportReport, *, lock: bool) -> dict[str, Experience]:

@@ -658,3 +658,7 @@ class SavedSearchNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.saved_search_id} — {self.experience_id}"
+
+
+# The fiche vectors of semantic search live in their own module (pgvector may be absent).
+from .semantic.models import ExperienceVector  # noqa: E402, F401

@@ -3,7 +3,7 @@
 Views, the import command, Celery tasks and tests call them; each one is
 atomic, checks who may do it (see `rules`), validates with `full_clean()`,
 records one history version per fiche, then calls `_after_write` — the single
-place where derived data (completeness score, search columns) is refreshed.
+place where derived data (completeness score, search columns, semantic vectors) is refreshed.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from .history import (
 )
 from .models import Attachment, Experience, ExportJob, ImportRun, Organisation, Tag, Theme
 from .richtext import RICH_TEXT_FIELDS, sanitize_html
+from .semantic.jobs import enqueue_embedding
 
 # Paths under /experiences/ that a fiche's slug must not take.
 RESERVED_SLUGS = {"espace", "export", "organisations", "nouvelle", "recherche", "carte", "api", "import", "comparer"}
@@ -66,6 +67,9 @@ def _after_write(ids: Iterable[int]) -> None:
     refresh = _search_refresher()
     if refresh is not None:
         refresh(ids)
+    # Semantic vectors: queued to run after commit, never computed in the request
+    # (experiences/semantic/jobs.py; a no-op when semantic search is off or pgvector absent).
+    enqueue_embedding(ids)
 
 
 # --- Helpers ---------------------------------------------------------------

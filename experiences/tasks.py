@@ -18,6 +18,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
 from . import alerts, services
+from .semantic.tasks import embed_experiences_task, embed_missing_experiences  # noqa: F401 - registered here
 
 logger = logging.getLogger(__name__)
 

@@ -3,11 +3,13 @@ fiche detail pattern (so that "espace/" and "export/" are not read as slugs)."""
 
 from django.urls import path
 
+from . import views_semantic
 from . import views_workspace as views
 
 urlpatterns = [
     path("espace/", views.my_work, name="workspace"),
     path("espace/nouvelle/", views.experience_create, name="create"),
+    path("espace/fiche/indices/", views_semantic.form_hints, name="semantic_form_hints"),
     path("espace/import/", views.import_upload, name="import"),
     path("espace/import/modele.<str:fmt>", views.import_template, name="import_template"),
     path("espace/import/<uuid:pk>/", views.import_detail, name="import_detail"),

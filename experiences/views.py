@@ -12,6 +12,7 @@ from territories.models import Territory
 
 from . import selectors
 from .filtersets import SORT_CHOICES
+from .semantic import similar as semantic_similar
 
 
 def experience_list(request):
@@ -52,7 +53,8 @@ def reference_remember(request):
 
 def experience_detail(request, slug):
     experience = selectors.experience_detail(viewer=request.user, slug=slug)
-    similar = selectors.similar_experiences(experience=experience, viewer=request.user)
+    # Meaning, territory, themes and tags (experiences/semantic/similar.py); today's list without vectors.
+    similar = semantic_similar.similar_experiences(experience=experience, viewer=request.user)
     return render(request, "experiences/detail.html", {"experience": experience, "similar": similar})
 
 

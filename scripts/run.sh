@@ -18,6 +18,12 @@ if [ -n "$broker" ]; then
 else
   echo "No Redis broker found: tasks run in-process (CELERY_TASK_ALWAYS_EAGER)."
 fi
+# Semantic vectors of the demo (and of anything written without a worker) in the background:
+# idempotent, ~1 minute for the 47 demo fiches on 2 cores; until then search is by words.
+$PY manage.py embed_experiences > var/embed.log 2>&1 &
+embed_pid=$!
+trap '[ -n "$worker_pid" ] && kill $worker_pid 2>/dev/null; kill $embed_pid 2>/dev/null' EXIT INT TERM
+echo "Computing the semantic vectors of the fiches in the background (log in var/embed.log)"
 cat <<MSG
 
   Périscope is starting on http://$HOST:$PORT/

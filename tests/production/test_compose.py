@@ -166,7 +166,8 @@ def test_dockerfile_matches_the_project_python_and_the_database_client():
     # Debian bookworm's postgresql-client is 15: pg_dump in the image must not be older
     # than the db service's server, or scripts/backup.sh fails inside the container.
     assert base.group(2) == "bookworm" and "postgresql-client" in dockerfile
-    assert compose["services"]["db"]["image"].startswith("postgres:15")
+    # PostgreSQL 15 with pgvector (semantic search): the pgvector project's image of PostgreSQL 15.
+    assert re.fullmatch(r"pgvector/pgvector:[\w.-]*pg15(-bookworm)?", compose["services"]["db"]["image"])
     assert "gunicorn.conf.py" in dockerfile and "collectstatic" in dockerfile
     assert re.search(r"^USER (?!root)\w+", dockerfile, flags=re.M)
 

@@ -98,6 +98,8 @@ RULES: list[Rule] = [
     Rule("experiences:tag_list", CONSULTANT_PAGE),
     Rule("experiences:tag_autocomplete", CONSULTANT_PAGE),
     Rule("experiences:tag_suggestions", CONSULTANT_PAGE),
+    # The fiche form's semantic hints (htmx POST): consultants and staff only.
+    Rule("experiences:semantic_form_hints", statuses(403, visitor=302, consultant=405, staff=405)),
     Rule("experiences:tag_detail", CONSULTANT_PAGE, model="experiences.Tag"),
     Rule("experiences:organisation_autocomplete", CONSULTANT_PAGE),
     Rule("experiences:edit", CONSULTANT_PAGE, model="experiences.Experience"),
