@@ -155,9 +155,12 @@ def _band_sql(column: str) -> str:
     return f"CASE {whens} ELSE {len(LARGE_UNIT_BANDS)} END"
 
 
+def _same_level(ref: Reference) -> list[str]:
+    return [k for k in Territory.Kind.values if level_of(k) == level_of(ref.kind)]
+
+
 def kind_score_sql(ref: Reference) -> str:
-    same_level = [k for k in Territory.Kind.values if level_of(k) == level_of(ref.kind)]
-    parts = [f"WHEN e.search_territory_kind IN {_kinds(same_level)} THEN 1.0"]
+    parts = [f"WHEN e.search_territory_kind IN {_kinds(_same_level(ref))} THEN 1.0"]
     if ref.kind == "commune" and ref.epci_id:
         parts.append(f"WHEN e.lead_territory_id = {_lit(ref.epci_id)} THEN 0.8")  # its own EPCI
     if ref.kind == "epci":
@@ -165,6 +168,18 @@ def kind_score_sql(ref: Reference) -> str:
     if ref.kind in LOCAL_KINDS:
         parts.append(f"WHEN e.search_territory_kind IN {_kinds(LOCAL_KINDS)} THEN 0.4")
     return "(CASE " + " ".join(parts) + " ELSE 0.0 END)"
+
+
+def _kind_at_least_sql(ref: Reference, threshold: float) -> str:
+    """kind_score_sql(ref) >= threshold, as a plain condition (cheaper than the CASE)."""
+    conds = [f"e.search_territory_kind IN {_kinds(_same_level(ref))}"]
+    if threshold <= 0.8 and ref.kind == "commune" and ref.epci_id:
+        conds.append(f"e.lead_territory_id = {_lit(ref.epci_id)}")
+    if threshold <= 0.8 and ref.kind == "epci":
+        conds.append(f"e.search_epci_id = {_lit(ref.territory.pk)}")
+    if threshold <= 0.4 and ref.kind in LOCAL_KINDS:
+        conds.append(f"e.search_territory_kind IN {_kinds(LOCAL_KINDS)}")
+    return "(" + " OR ".join(conds) + ")"
 
 
 def population_score_sql(ref: Reference) -> str:
@@ -213,8 +228,8 @@ def geography_score_sql(ref: Reference) -> str:
     return "(CASE " + " ".join(parts) + " ELSE 0.0 END)"
 
 
-def comparability_sql(ref: Reference) -> str:
-    """The comparability score in [0, 1] of row `e` to the reference (weights in WEIGHTS).
+def criteria_score_sql(ref: Reference) -> str:
+    """The weighted score of the five criteria, in [0, 1] (weights in WEIGHTS).
 
     The EPCI type counts only between two territories that have one; otherwise
     the other criteria are scaled up to fill its weight (a weighted mean over the
@@ -234,10 +249,34 @@ def comparability_sql(ref: Reference) -> str:
     )
 
 
+def comparable_tier_sql(ref: Reference) -> str:
+    """3 for a row comparable at level 1 ("très comparable"), 2 at level 2, 1 at level 3, else 0."""
+    whens = " ".join(f"WHEN {comparable_level_sql(ref, level)} THEN {4 - level}" for level in sorted(COMPARABLE_LEVELS))
+    return f"(CASE {whens} ELSE 0 END)"
+
+
+def comparability_sql(ref: Reference) -> str:
+    """The comparability in [0, 1] of row `e` to the reference.
+
+    The comparable levels come first, as a consultant reads them: every
+    territory of the same kind within ×2 of the population and of the same
+    density class ranks above every one within ×4 and one density class away,
+    which rank above those within ×10, then the rest; within a level, the
+    weighted score of the five criteria orders them (criteria_score_sql).
+    """
+    tiers = len(COMPARABLE_LEVELS) + 1
+    # The reference's own fiches score 1 and every other one less, so they always come
+    # first (a village of the same size, density and EPCI would otherwise tie with it).
+    return (
+        f"(CASE WHEN e.lead_territory_id = {_lit(ref.territory.pk)} THEN 1.0"
+        f" ELSE ({comparable_tier_sql(ref)} + {criteria_score_sql(ref)}) / {float(tiers)!r} * 0.99 END)"
+    )
+
+
 def comparable_level_sql(ref: Reference, level: int) -> str:
     """Condition: row `e` is comparable to the reference at this level (1 strict … 3 wide)."""
     spec = COMPARABLE_LEVELS[level]
-    conds = [f"{kind_score_sql(ref)} >= {spec['kind']}"]
+    conds = [_kind_at_least_sql(ref, spec["kind"])]
     if ref.population:
         low, high = ref.population / spec["ratio"], ref.population * spec["ratio"]
         conds.append(f"e.search_population BETWEEN {math.floor(low)} AND {math.ceil(high)}")
@@ -417,4 +456,5 @@ def comparability_reason(experience: Experience, ref: Reference, *, voice: str =
             parts.append(_("même région"))
     if experience.search_country and experience.search_country != ref.country:
         parts.append(_("autre pays : %(country)s") % {"country": country_name(experience.search_country)})
-    return " ; ".join(p for p in parts if p)
+    # French sets a space before a semicolon, English does not.
+    return pgettext("séparateur des raisons", " ; ").join(p for p in parts if p)
