@@ -8,7 +8,8 @@ __all__ = ["COUNTRY_CENTROIDS", "COUNTRY_NAMES", "country_name"]
 
 
 # Approximate centres (latitude, longitude), used on the map for a territory that
-# has no coordinates of its own nor a parent with some (Belgian communes, for now).
+# has no coordinates of its own nor a parent with some: a foreign unit entered
+# without them. Every French and Belgian territory of the reference file has its own.
 COUNTRY_CENTROIDS = {
     "FR": (46.6, 2.4),
     "BE": (50.6, 4.6),
