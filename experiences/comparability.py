@@ -146,15 +146,6 @@ def _kinds(kinds) -> str:
     return "(" + ", ".join(_lit(k) for k in kinds) + ")"
 
 
-def _density_rank_sql(column: str) -> str:
-    return "CASE " + column + " " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in DENSITY_RANK.items()) + " END"
-
-
-def _band_sql(column: str) -> str:
-    whens = " ".join(f"WHEN {column} < {upper} THEN {i}" for i, upper in enumerate(LARGE_UNIT_BANDS))
-    return f"CASE {whens} ELSE {len(LARGE_UNIT_BANDS)} END"
-
-
 def _same_level(ref: Reference) -> list[str]:
     return [k for k in Territory.Kind.values if level_of(k) == level_of(ref.kind)]
 
@@ -196,23 +187,30 @@ def density_score_sql(ref: Reference) -> str:
 
     A candidate the criterion does not describe (a département for a commune, a
     commune for a province) scores 0; an unknown figure 0.3, as for population.
+    Each class or band's score is computed here, so that a row costs one CASE.
     """
     if ref.is_large:
         band = large_unit_band(ref.population)
         if band is None:
             return "0.3"
+        steps = [
+            f"WHEN e.search_population < {upper} THEN {1.0 - min(abs(i - band), 2) * 0.5}"
+            for i, upper in enumerate(LARGE_UNIT_BANDS)
+        ]
+        last = 1.0 - min(abs(len(LARGE_UNIT_BANDS) - band), 2) * 0.5
         return (
             f"(CASE WHEN e.search_territory_kind NOT IN {_kinds(LARGE_KINDS)} THEN 0.0"
-            f" WHEN e.search_population IS NULL THEN 0.3"
-            f" ELSE 1.0 - least(abs({_band_sql('e.search_population')} - {band}), 2) * 0.5 END)"
+            f" WHEN e.search_population IS NULL THEN 0.3 {' '.join(steps)} ELSE {last} END)"
         )
     if ref.density_class not in DENSITY_RANK:
         return "0.3"
     rank = DENSITY_RANK[ref.density_class]
-    col = _density_rank_sql("e.search_density_class")
+    classes = " ".join(
+        f"WHEN '{name}' THEN {1.0 - min(abs(other - rank), 2) * 0.5}" for name, other in DENSITY_RANK.items()
+    )
     return (
-        f"(CASE WHEN e.search_density_class <> '' THEN 1.0 - least(abs({col} - {rank}), 2) * 0.5"
-        f" WHEN e.search_territory_kind IN {_kinds(LOCAL_KINDS)} THEN 0.3 ELSE 0.0 END)"
+        f"(CASE e.search_density_class {classes}"
+        f" ELSE (CASE WHEN e.search_territory_kind IN {_kinds(LOCAL_KINDS)} THEN 0.3 ELSE 0.0 END) END)"
     )
 
 
@@ -282,8 +280,10 @@ def comparable_level_sql(ref: Reference, level: int) -> str:
         conds.append(f"e.search_population BETWEEN {math.floor(low)} AND {math.ceil(high)}")
     steps = spec["density_steps"]
     if steps is not None and ref.density_class in DENSITY_RANK:
+        # The classes within `steps` of the reference's, as a list: cheaper per row than ranking each.
         rank = DENSITY_RANK[ref.density_class]
-        conds.append(f"abs({_density_rank_sql('e.search_density_class')} - {rank}) <= {steps}")
+        near = [name for name, other in DENSITY_RANK.items() if abs(other - rank) <= steps]
+        conds.append(f"e.search_density_class IN {_kinds(near)}")
     return "(" + " AND ".join(conds) + ")"
 
 
