@@ -120,7 +120,8 @@ def territory_page(*, viewer, territory: Territory) -> TerritoryPage:
         children = _children(territory, child_kind)
         known = {child.pk for child in children}
         # An EPCI whose seat is in the next département still counts here for its communes.
-        extra = [pk for pk in counts if pk not in known]
+        # (The fiches led by the territory itself are no child's: they stay out of the table.)
+        extra = [pk for pk in counts if pk not in known and pk != territory.pk]
         children += list(Territory.objects.filter(pk__in=extra))
         page.children = _ranked(children, counts)
         page.children_label = child_kind
@@ -179,7 +180,9 @@ class DirectoryUnit:
 
     @property
     def country_name(self) -> str:
-        return country_name(self.territory.country)
+        """The country, unless the territory's name says it (the Mali, as a whole)."""
+        name = country_name(self.territory.country)
+        return "" if name == self.territory.name else name
 
 
 @dataclass
@@ -209,9 +212,11 @@ def territory_directory(*, viewer) -> Directory:
         cached = _directory_counts(viewer)
         cache.set(key, cached, DIRECTORY_CACHE_SECONDS)
     by_country, by_region, by_department, by_lead = cached
-    units = Territory.objects.filter(
-        kind__in=["country", "region", "department", "province"], country__in=["FR", "BE"]
-    ).order_by("name")
+    # Sorted on the accent-free name: "Île-de-France" among the I, not after "Provence".
+    units = sorted(
+        Territory.objects.filter(kind__in=["country", "region", "department", "province"], country__in=["FR", "BE"]),
+        key=lambda t: t.search_name,
+    )
     regions: dict[int, DirectoryUnit] = {}
     countries = {code: DirectoryCountry(code, country_name(code), by_country.get(code, 0), []) for code in ("FR", "BE")}
     for unit in units:

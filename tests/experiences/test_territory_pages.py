@@ -73,10 +73,14 @@ def test_a_region_page_counts_per_departement(client, places):
 
 def test_a_belgian_province_counts_per_commune_and_brussels_per_commune(client, places):
     fiche("Gesves : une maison des emplois", places["gesves"])
+    fiche("Un parcours numérique provincial", places["namur"])
     fiche("Ixelles : budget participatif", places["ixelles"])
     html = page(client, places["namur"])
-    assert "Gesves : une maison des emplois" in html and "Par commune" in html
-    assert 'href="/experiences/?territory=gesves-92054">1</a>' in html
+    assert "Gesves : une maison des emplois" in html and "Un parcours numérique provincial" in html
+    assert "2 expériences dans ce territoire" in html and "Par commune" in html
+    table = html[html.index("Par commune") :]
+    assert 'href="/experiences/?territory=gesves-92054">1</a>' in table
+    assert "/territoires/province-namur/" not in table  # the province's own fiche is no commune's
     html = page(client, places["bruxelles_region"])
     assert 'href="/experiences/?territory=ixelles-21009">1</a>' in html
 

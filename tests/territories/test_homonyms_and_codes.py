@@ -102,3 +102,11 @@ def test_api_autocomplete_displays_the_qualified_label(client):
     data = client.get("/api/v1/territories/", {"q": "clermont"}).json()
     results = data["results"] if isinstance(data, dict) else data
     assert results[0]["display"] == "Clermont-Ferrand (Puy-de-Dôme)"
+
+
+def test_api_labels_follow_the_lang_parameter_of_an_english_page(client):
+    results = client.get("/api/v1/territories/", {"q": "ramillies", "lang": "en"}).json()["results"]
+    assert [r["display"] for r in results] == ["Ramillies (Brabant wallon, Belgium)", "Ramillies (Nord)"]
+    assert results[0]["kind_label"] == "Municipality"
+    english = json.loads(client.get("/en/territoires/autocomplete/", {"q": "paris"}).content)["results"]
+    assert [r["label"] for r in english[:2]] == ["Paris (municipality)", "Paris (département)"]
