@@ -90,6 +90,9 @@ def territory_qualifiers(territory: Territory) -> list[str]:
     kind = territory.kind
     if kind in ("commune", "epci"):
         context = territory_context(territory)
+        if not context and kind == "commune" and territory.country == "FR" and territory.parent_id is None:
+            code = territory.code  # no parent loaded: the département code begins the INSEE code
+            context = code[:3] if code.startswith("97") else code[:2]
         same_name = not context or normalize_name(context) == normalize_name(territory.name)
         qualifiers.append(_kind_word(kind) if same_name else context)
     elif kind in ("department", "region") and not normalize_name(territory.name).startswith(("province", "region")):

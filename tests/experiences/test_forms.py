@@ -213,7 +213,7 @@ def test_ambiguous_territory_name_lists_the_candidates(client, consultant):
     response = client.post(reverse("experiences:create"), data)
     assert response.status_code == 422
     page = response.content.decode()
-    assert "Plusieurs territoires s&#x27;appellent « Saint-Denis »" in page
+    assert "« Saint-Denis » peut désigner plusieurs territoires" in page
     assert "Saint-Denis (93)" in page and "Saint-Denis (974)" in page
     # "Name (département)" picks one.
     data["lead_territory_label"] = "Saint-Denis (974)"
