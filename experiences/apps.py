@@ -21,6 +21,15 @@ def _vocabulary_changed(sender, **kwargs):  # noqa: ARG001 - signal receiver sig
     bump_generation()
 
 
+def _territories_imported(sender, **kwargs):  # noqa: ARG001 - signal receiver signature
+    # Fiches copy their lead territory's population, density class and parents
+    # into search columns; a territory import (new populations, Belgian figures,
+    # a commune moved to another EPCI) must reach them in the same transaction.
+    from .search import refresh_search_fields
+
+    refresh_search_fields()
+
+
 class ExperiencesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "experiences"
@@ -31,6 +40,7 @@ class ExperiencesConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from accounts import personal_data
+        from territories.signals import territories_imported
 
         from .personal_data import HOLDER
         from .semantic import checks  # noqa: F401 - registers the pgvector check
@@ -38,6 +48,7 @@ class ExperiencesConfig(AppConfig):
         personal_data.register(HOLDER)
 
         user_logged_in.connect(_selection_on_login, dispatch_uid="periscope_selection_on_login")
+        territories_imported.connect(_territories_imported, dispatch_uid="periscope_territories_imported")
         for model in ("Theme", "Tag"):
             for name, signal in (("save", post_save), ("delete", post_delete)):
                 signal.connect(

@@ -17,7 +17,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from territories.models import Territory, normalize_name
+from territories.models import Territory
+from territories.selectors import territory_choices_text, territory_lookup
 
 from .history import CHILD_MODELS
 from .importers import MAX_FILE_BYTES
@@ -51,26 +52,14 @@ class ChipsWidget(forms.Widget):
         return name not in data and f"{name}_add" not in data
 
 
-_LABEL_WITH_DEPARTMENT = re.compile(r"^(?P<name>.*?)\s*\((?P<dep>[0-9AB]{2,3})\)$")
-
-
-def _territory_choices_text(candidates) -> str:
-    return ", ".join(f"{t.label} — {t.get_kind_display()} {t.code}" for t in candidates[:6])
-
-
 def resolve_territory(text: str) -> Territory:
-    """A territory from what a person typed: "Rennes", "Saint-Denis (974)", or an official code."""
+    """A territory from what a person typed: "Rennes", "Clermont (Ariège)", "Saint-Denis (974)", "BE-25122"…
+
+    The rules are those of territories.selectors.territory_lookup, shared with the
+    partnership form and the spreadsheet import.
+    """
     text = " ".join(text.split())
-    queryset = Territory.objects.current()
-    match = _LABEL_WITH_DEPARTMENT.match(text)
-    if match:
-        candidates = list(
-            queryset.filter(search_name=normalize_name(match["name"]), code__startswith=match["dep"], kind="commune")
-        )
-    else:
-        candidates = list(queryset.filter(search_name=normalize_name(text)).order_by("-population")[:10])
-        if not candidates and text.replace(" ", "").isalnum():
-            candidates = list(queryset.filter(code=text.replace(" ", "")))
+    candidates = territory_lookup(text)
     if not candidates:
         raise ValidationError(
             _("Aucun territoire ne correspond à « %(text)s » : choisissez dans la liste proposée en tapant."),
@@ -78,8 +67,8 @@ def resolve_territory(text: str) -> Territory:
         )
     if len(candidates) > 1:
         raise ValidationError(
-            _("Plusieurs territoires s'appellent « %(text)s » (%(candidates)s) : choisissez le bon dans la liste."),
-            params={"text": text, "candidates": _territory_choices_text(candidates)},
+            _("« %(text)s » peut désigner plusieurs territoires (%(candidates)s) : choisissez le bon dans la liste."),
+            params={"text": text, "candidates": territory_choices_text(candidates)},
         )
     return candidates[0]
 

@@ -44,6 +44,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from simple_history.utils import bulk_create_with_history
 
 from territories.models import Territory, normalize_name
+from territories.selectors import parse_code, territory_code_label
 
 from . import rules
 from .history import record_snapshots
@@ -106,7 +107,13 @@ COLUMNS: tuple[Column, ...] = (
         "commune, epci, departement, region, province, pays ou autre. Utile quand un code désigne deux territoires (84 : région Auvergne-Rhône-Alpes ou Vaucluse).",
         "commune",
     ),
-    Column("territoire_pays", "Territoire (pays)", "Code pays à deux lettres : FR (par défaut), BE…", "FR"),
+    Column(
+        "territoire_pays",
+        "Territoire (pays)",
+        "Code pays à deux lettres : FR, BE… Vide : la France pour un code (ou écrivez BE-25122 dans territoire_code), "
+        "tout pays pour un nom (Ramillies existe en France et en Belgique : les deux sont proposés).",
+        "FR",
+    ),
     Column(
         "territoire_nom",
         "Territoire (nom)",
@@ -492,11 +499,11 @@ class _Territories:
         names: set[str] = set()
         for values in rows:
             if values.get("territoire_code"):
-                codes.add(_text(values["territoire_code"]))
+                codes.add(self._code(_text(values["territoire_code"]))[0])
             elif values.get("territoire_nom"):
                 names.add(normalize_name(_text(values["territoire_nom"])))
             for item in _split(values.get("autres_territoires")):
-                codes.add(item.split(":")[-1].strip())
+                codes.add(self._code(item.split(":")[-1].strip())[0])
         self.by_code: dict[str, list[Territory]] = defaultdict(list)
         self.by_name: dict[str, list[Territory]] = defaultdict(list)
         fields = ("id", "kind", "code", "country", "name", "search_name", "is_current")
@@ -509,9 +516,20 @@ class _Territories:
 
     @staticmethod
     def _describe(t: Territory) -> str:
-        return f"{t.label} ({t.get_kind_display().lower()}, code {t.code})"
+        return f"{t.label} ({t.get_kind_display().lower()}, code {territory_code_label(t)})"
 
-    def by_code_or_error(self, code: str, kind: str | None, country: str) -> Territory:
+    @staticmethod
+    def _code(text: str) -> tuple[str, str | None]:
+        """(code, country it names): "BE-25122" → ("25122", "BE"); a plain code names no country."""
+        parsed = parse_code(text)
+        return (parsed.code, parsed.country) if parsed else (text, None)
+
+    def by_code_or_error(self, code: str, kind: str | None, country: str | None) -> Territory:
+        # French INSEE codes and Belgian NIS codes overlap by the thousand (21004 is a
+        # commune of the Côte-d'Or and Bruxelles): a code without a country is French,
+        # as the template says; "BE-25122" or the territoire_pays column say otherwise.
+        code, named = self._code(code)
+        country = named or country or "FR"
         candidates = [t for t in self.by_code.get(code, []) if t.country == country]
         if kind:
             candidates = [t for t in candidates if t.kind == kind]
@@ -532,8 +550,10 @@ class _Territories:
             )
         return candidates[0]
 
-    def by_name_or_error(self, name: str, kind: str | None, country: str) -> Territory:
-        candidates = [t for t in self.by_name.get(normalize_name(name), []) if t.country == country]
+    def by_name_or_error(self, name: str, kind: str | None, country: str | None) -> Territory:
+        # Without a country, a name shared by a French commune and a Belgian one is
+        # ambiguous (Ramillies): both are listed rather than France chosen silently.
+        candidates = [t for t in self.by_name.get(normalize_name(name), []) if country in (None, t.country)]
         if kind:
             candidates = [t for t in candidates if t.kind == kind]
         if len(candidates) > 1:
@@ -544,7 +564,7 @@ class _Territories:
         if len(candidates) > 1:
             raise CellError(
                 _(
-                    "plusieurs territoires s'appellent « %(name)s » : %(candidates)s ; indiquez le code (colonne territoire_code)"
+                    "plusieurs territoires s'appellent « %(name)s » : %(candidates)s ; indiquez le code (colonne territoire_code) ou le pays (colonne territoire_pays)"
                 )
                 % {"name": name, "candidates": ", ".join(self._describe(t) for t in candidates[:8])}
             )
@@ -723,7 +743,7 @@ def _plan_row(number: int, values: dict[str, Any], present: set[str], ctx, repor
                     "territoire_type",
                     _("type de territoire inconnu « %(v)s »") % {"v": _text(values.get("territoire_type"))},
                 )
-            country = (_text(values.get("territoire_pays")) or "FR").upper()
+            country = _text(values.get("territoire_pays")).upper() or None
             code, name = _text(values.get("territoire_code")), _text(values.get("territoire_nom"))
             if code:
                 plan.fields["lead_territory_id"] = ctx.territories.by_code_or_error(code, kind, country).pk
@@ -741,7 +761,7 @@ def _plan_row(number: int, values: dict[str, Any], present: set[str], ctx, repor
 
     if "autres_territoires" in present:
         plan.territories = set()
-        country = (_text(values.get("territoire_pays")) or "FR").upper()
+        country = _text(values.get("territoire_pays")).upper() or None
         for item in _split(values.get("autres_territoires")):
             kind_part, _sep, code = item.rpartition(":")
             kind = KINDS.get(normalize_name(kind_part).replace(" ", "")) if kind_part else None

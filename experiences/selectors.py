@@ -700,6 +700,6 @@ def similar_experiences(*, experience: Experience, viewer, limit: int = 5) -> li
             parts.append(_("thèmes communs : %(themes)s") % {"themes": ", ".join(theme_names[:3])})
         if tag_names:
             parts.append(_("mots-clés communs : %(tags)s") % {"tags": ", ".join(tag_names[:3])})
-        parts.append(comparability.comparability_reason(other, reference).replace(_("la vôtre"), _("celle-ci")))
+        parts.append(comparability.comparability_reason(other, reference, voice="fiche"))
         similar.append(SimilarExperience(other, score, " · ".join(parts)))
     return similar

@@ -1,55 +1,77 @@
-"""Read use cases behind the maps of France: the home page and the search results.
+"""Read use cases behind the maps of France and Belgium: the home page and the search results.
 
-An experience is placed in the département of its lead territory (a commune's or
-an EPCI's département, or the département itself), the `search_department_id`
-column that search keeps up to date. Experiences led by a région, a country or
-a territory abroad are placed nowhere on the map; the search map lists them.
-Every count starts from `Experience.objects.visible_to(viewer)`.
+An experience is placed in the département or Belgian province of its lead
+territory (a commune's or an EPCI's, or the unit itself), the
+`search_department_id` column that search keeps up to date; in the
+Brussels-Capital Region, which has no province, by `search_region_id`. The
+overseas départements are drawn in insets. Experiences led by a région, a
+country or a territory elsewhere are placed nowhere on the map; the search map
+lists them. Every count starts from `Experience.objects.visible_to(viewer)`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.urls import reverse
 
-from core.maps import Choropleth, choropleth
+from core.maps import Choropleth, choropleth, territory_map
+from territories.countries import country_name
 from territories.models import Territory
 
 from . import selectors
-from .filtersets import COUNTRY_NAMES
 from .models import Experience
 
 FOREIGN_LIMIT = 100
 
 
-def _french_departments():
-    return Territory.objects.filter(kind=Territory.Kind.DEPARTMENT, country="FR")
+# Countries the map draws; fiches elsewhere are listed beside it.
+MAPPED_COUNTRIES = ("FR", "BE")
+
+
+def _mapped_units():
+    """The territories drawn on the map: départements, provinces, and the Brussels-Capital Region."""
+    _view_box, shapes, _insets = territory_map()
+    wanted = Q()
+    for kind in {s.kind for s in shapes}:
+        for country in MAPPED_COUNTRIES:
+            codes = [s.code for s in shapes if s.kind == kind and s.country == country]
+            if codes:
+                wanted |= Q(kind=kind, country=country, code__in=codes)
+    return Territory.objects.filter(wanted)
+
+
+def _unit_column(kind: str) -> str:
+    """The fiche column that places a fiche in a unit of this kind, and the search filter of the same name."""
+    return "region" if kind == Territory.Kind.REGION else "department"
 
 
 def department_map(*, viewer) -> Choropleth:
-    """Visible experiences per French département, each département linking to its search (one query)."""
-    per_department = (
-        Experience.objects.visible_to(viewer)
-        .filter(search_department_id=OuterRef("pk"))
-        .order_by()
-        .values("search_department_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
+    """Visible experiences per département and province, each linking to its search (one query)."""
+    visible = Experience.objects.visible_to(viewer).order_by()
+
+    def per(column: str):
+        return visible.filter(**{column: OuterRef("pk")}).values(column).annotate(n=Count("id")).values("n")
+
     rows = (
-        _french_departments()
-        .annotate(n=Coalesce(Subquery(per_department, output_field=IntegerField()), 0))
-        .values_list("code", "slug", "n")
+        _mapped_units()
+        .annotate(
+            n=Case(
+                When(kind=Territory.Kind.REGION, then=Coalesce(Subquery(per("search_region_id")), 0)),
+                default=Coalesce(Subquery(per("search_department_id")), 0),
+                output_field=IntegerField(),
+            )
+        )
+        .values_list("country", "code", "kind", "slug", "n")
     )
     base = reverse("experiences:list")
     counts, urls = {}, {}
-    for code, slug, n in rows:
-        counts[code] = n
-        urls[code] = f"{base}?department={slug}"
+    for country, code, kind, slug, n in rows:
+        counts[country, code] = n
+        urls[country, code] = f"{base}?{_unit_column(kind)}={slug}"
     return choropleth(counts, urls)
 
 
@@ -66,16 +88,17 @@ class ForeignGroup:
 class SearchMap:
     result: selectors.SearchResult
     map: Choropleth | None
-    elsewhere: list[ForeignGroup]  # abroad, then French experiences placed on no département
-    unplaced: int  # French experiences led by a région, the country, or overseas
+    elsewhere: list[ForeignGroup]  # countries the map does not draw
+    unplaced: int  # French and Belgian experiences led by a région or the country
 
 
 def search_map(*, viewer, params: QueryDict) -> SearchMap:
-    """The search (same parameters, same rules as the list) drawn on the map of France.
+    """The search (same parameters, same rules as the list) drawn on the map of France and Belgium.
 
-    Counts per département are the search's own département facet counts, so a
-    click on a département lands on exactly that many results. Experiences
-    abroad are listed by country, each with its visible fiches.
+    Counts per département or province are the search's own facet counts
+    (département/province facet; région facet for Brussels-Capital), so a click
+    on a unit lands on exactly that many results. Experiences elsewhere are
+    listed by country, each with its visible fiches.
     """
     result = selectors.experience_search(viewer=viewer, params=params)
     if not result.valid:
@@ -83,40 +106,40 @@ def search_map(*, viewer, params: QueryDict) -> SearchMap:
     facets = {f.name: f for f in result.facets}
     # Facet counts are disjunctive (a selected facet counts what each other value
     # would add); the map shows the results themselves, so selected values only.
-    by_slug = _counts(facets.get("department"))
-    codes = dict(_french_departments().filter(slug__in=list(by_slug)).values_list("slug", "code"))
+    by_slug = {**_counts(facets.get("department")), **_counts(facets.get("region"))}
+    units = _mapped_units().filter(slug__in=list(by_slug)).values_list("slug", "country", "code", "kind")
     counts, urls = {}, {}
     base = reverse("experiences:list")
-    for slug, code in codes.items():
-        counts[code] = by_slug[slug]
+    for slug, country, code, kind in units:
+        counts[country, code] = by_slug[slug]
         query = result.params.copy()
-        query.setlist("department", [slug])
+        query.setlist(_unit_column(kind), [slug])
         query.pop("page", None)
-        urls[code] = f"{base}?{query.urlencode()}"
+        urls[country, code] = f"{base}?{query.urlencode()}"
     mapped = choropleth(counts, urls)
-    # Départements the map does not draw (overseas) and Belgian provinces are not on it either.
     placed = mapped.total
     by_country = _counts(facets.get("country"))
     elsewhere = []
     for country, count in sorted(by_country.items(), key=lambda item: (-item[1], item[0])):
-        if country == "FR":
+        if country in MAPPED_COUNTRIES:
             continue
         query = result.params.copy()
         query.setlist("country", [country])
         query.pop("page", None)
-        elsewhere.append(ForeignGroup(country, str(COUNTRY_NAMES.get(country, country)), count, query.urlencode()))
+        elsewhere.append(ForeignGroup(country, country_name(country), count, query.urlencode()))
     if elsewhere:
         wanted = result.params.copy()
         wanted.setlist("country", [g.country for g in elsewhere])
         wanted["page_size"] = str(FOREIGN_LIMIT)
         wanted.pop("page", None)
         abroad = selectors.experience_search(viewer=viewer, params=wanted, with_facets=False)
-        by_country = {g.country: g for g in elsewhere}
+        groups = {g.country: g for g in elsewhere}
         for experience in abroad.experiences:
-            group = by_country.get(experience.lead_territory.country)
+            group = groups.get(experience.lead_territory.country)
             if group is not None:
                 group.experiences.append(experience)
-    return SearchMap(result, mapped, elsewhere, max(0, by_country.get("FR", 0) - placed))
+    in_mapped_countries = sum(by_country.get(country, 0) for country in MAPPED_COUNTRIES)
+    return SearchMap(result, mapped, elsewhere, max(0, in_mapped_countries - placed))
 
 
 def _counts(facet) -> dict[str, int]:

@@ -63,20 +63,3 @@ def organisation_detail(request, slug):
     return render(
         request, "experiences/organisation_detail.html", {"organisation": organisation, "experiences": experiences[:50]}
     )
-
-
-def territory_detail(request, slug):
-    """A territory's page: its experiences, parents, EPCI and population.
-
-    Lives here rather than in `territories` because that app is a leaf."""
-    territory = get_object_or_404(
-        Territory.objects.visible_to(request.user).select_related("parent__parent", "epci"), slug=slug
-    )
-    experiences = selectors.territory_experiences(viewer=request.user, territory=territory)
-    members = territory.member_communes.order_by("-population")[:30] if territory.kind == Territory.Kind.EPCI else []
-    children = territory.children.order_by("-population")[:30] if territory.kind != Territory.Kind.COMMUNE else []
-    return render(
-        request,
-        "territories/detail.html",
-        {"territory": territory, "experiences": experiences, "members": members, "children": children},
-    )

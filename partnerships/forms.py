@@ -14,7 +14,8 @@ from accounts.roles import ROLE_GROUPS, Role
 from core.storage import PrivateFileInput
 from experiences.models import Experience, Organisation
 from studies.models import Study
-from territories.models import Territory, normalize_name
+from territories.models import Territory
+from territories.selectors import territory_choices_text, territory_lookup
 
 from .models import Deliverable, Milestone, Partnership, PartnershipDocument, PartnershipFunding, PartnershipParty
 
@@ -144,18 +145,18 @@ class PartnershipForm(BootstrapMixin, LinkedChoicesMixin, forms.ModelForm):
     def clean_add_territories(self):
         found, errors = [], []
         for token in _lines(self.cleaned_data.get("add_territories")):
-            matches = list(
-                Territory.objects.filter(
-                    Q(slug=token) | Q(code=token) | Q(search_name=normalize_name(token), is_current=True)
-                )[:3]
-            )
-            exact = [t for t in matches if t.slug == token]
-            if exact:
-                found.append(exact[0])
-            elif len(matches) == 1:
+            # The rules of every territory field: slug, code (with its country when
+            # two countries share it: BE-25122), label "Name (département)" or name.
+            matches = territory_lookup(token)
+            if len(matches) == 1:
                 found.append(matches[0])
             elif matches:
-                errors.append(_("« %(token)s » désigne plusieurs territoires : indiquez son code.") % {"token": token})
+                errors.append(
+                    _(
+                        "« %(token)s » peut désigner plusieurs territoires : %(candidates)s. Écrivez celui que vous voulez."
+                    )
+                    % {"token": token, "candidates": territory_choices_text(matches)}
+                )
             else:
                 errors.append(_("Territoire introuvable : « %(token)s ».") % {"token": token})
         if errors:

@@ -1,62 +1,15 @@
-"""Country names for the countries partnerships reach, and the equirectangular projection of the map.
-
-Django ships no country list; these are the countries French and Belgian
-collectivités most often cooperate with. Unknown codes show as the code itself.
-"""
+"""Country names (from territories.countries) and country centres for the cooperation map."""
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from territories.countries import COUNTRY_NAMES, country_name
 
-COUNTRY_NAMES = {
-    "FR": _("France"),
-    "BE": _("Belgique"),
-    "LU": _("Luxembourg"),
-    "CH": _("Suisse"),
-    "DE": _("Allemagne"),
-    "IT": _("Italie"),
-    "ES": _("Espagne"),
-    "PT": _("Portugal"),
-    "GB": _("Royaume-Uni"),
-    "IE": _("Irlande"),
-    "NL": _("Pays-Bas"),
-    "PL": _("Pologne"),
-    "RO": _("Roumanie"),
-    "GR": _("Grèce"),
-    "HR": _("Croatie"),
-    "SE": _("Suède"),
-    "FI": _("Finlande"),
-    "DK": _("Danemark"),
-    "CZ": _("Tchéquie"),
-    "AT": _("Autriche"),
-    "HU": _("Hongrie"),
-    "BF": _("Burkina Faso"),
-    "ML": _("Mali"),
-    "SN": _("Sénégal"),
-    "NE": _("Niger"),
-    "BJ": _("Bénin"),
-    "TG": _("Togo"),
-    "CI": _("Côte d'Ivoire"),
-    "MA": _("Maroc"),
-    "TN": _("Tunisie"),
-    "DZ": _("Algérie"),
-    "MG": _("Madagascar"),
-    "CM": _("Cameroun"),
-    "HT": _("Haïti"),
-    "LB": _("Liban"),
-    "PS": _("Palestine"),
-    "VN": _("Viêt Nam"),
-    "CA": _("Canada"),
-    "US": _("États-Unis"),
-}
-
-
-def country_name(code: str) -> str:
-    return str(COUNTRY_NAMES.get((code or "").upper(), code))
+__all__ = ["COUNTRY_CENTROIDS", "COUNTRY_NAMES", "country_name"]
 
 
 # Approximate centres (latitude, longitude), used on the map for a territory that
-# has no coordinates of its own nor a parent with some (Belgian communes, for now).
+# has no coordinates of its own nor a parent with some: a foreign unit entered
+# without them. Every French and Belgian territory of the reference file has its own.
 COUNTRY_CENTROIDS = {
     "FR": (46.6, 2.4),
     "BE": (50.6, 4.6),

@@ -48,13 +48,21 @@ class Territory(models.Model):
 
     class DensityClass(models.TextChoices):
         # Thresholds (inhabitants per km²) approximate INSEE's communal density
-        # grid, which is computed on 1 km cells we do not have.
+        # grid, which is computed on 1 km cells we do not have. Belgian
+        # municipalities use the same thresholds: Statbel's degree of
+        # urbanisation (Eurostat's DEGURBA) is on the same grid, which is not
+        # in our sources either, and one scale keeps both countries comparable.
         DENSE = "dense", _("Urbain dense")
         INTERMEDIATE = "intermediate", _("Densité intermédiaire")
         RURAL = "rural", _("Rural")
         VERY_RURAL = "very_rural", _("Rural très peu dense")
 
     DENSITY_THRESHOLDS = ((1500, "dense"), (300, "intermediate"), (25, "rural"), (0, "very_rural"))
+    # A density class describes a settlement: a commune, or an EPCI of neighbouring
+    # communes. A département, a province or a région mixes a city and its
+    # countryside (Gironde, 174 inhabitants per km², is neither "rural" nor
+    # Bordeaux): larger units keep their density figure and get no class.
+    DENSITY_CLASS_KINDS = ("commune", "epci")
 
     kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, db_index=True)
     subkind = models.CharField(_("sous-type"), max_length=8, choices=Subkind.choices, blank=True, default="")
@@ -113,6 +121,8 @@ class Territory(models.Model):
         indexes = [
             GinIndex(fields=["search_name"], name="territory_search_name_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["kind", "country"], name="territory_kind_country"),
+            # Codes typed in the autocomplete and the resolvers: equality and prefix (LIKE '251%').
+            models.Index(fields=["code"], name="territory_code", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:
@@ -122,7 +132,7 @@ class Territory(models.Model):
         # Derived columns kept in step with their sources; not business logic.
         self.search_name = normalize_name(self.name)
         self.density = self.density_for(self.population, self.area_km2)
-        self.density_class = self.density_class_for(self.density)
+        self.density_class = self.density_class_for(self.density, self.kind)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -136,8 +146,9 @@ class Territory(models.Model):
         return self.name
 
     @classmethod
-    def density_class_for(cls, density: float | None) -> str:
-        if density is None:
+    def density_class_for(cls, density: float | None, kind: str) -> str:
+        """The density class of a commune or EPCI of this density; "" for larger units or an unknown density."""
+        if density is None or kind not in cls.DENSITY_CLASS_KINDS:
             return ""
         for threshold, value in cls.DENSITY_THRESHOLDS:
             if density >= threshold:

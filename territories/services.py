@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from tqdm import tqdm
 
 from .models import Territory, normalize_name
+from .signals import territories_imported
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "territories.csv.gz"
 
@@ -102,6 +103,10 @@ class _Line:
 def territories_import(*, path: Path | str | None = None, progress: bool = True) -> ImportResult:
     """Create or update territories from the reference CSV (gzip or plain); idempotent.
 
+    When anything changed, `territories_imported` is sent inside the same
+    transaction, so that the fiches' copies of territory figures (population,
+    density class…) change with them.
+
     Rows are matched on (country, kind, code). Derived columns (search_name,
     density, density_class) are computed as `Territory.save()` would; rows go
     through bulk_create/bulk_update, so save() is not called. The database
@@ -146,6 +151,8 @@ def territories_import(*, path: Path | str | None = None, progress: bool = True)
             bar.update(len(batch))
 
     _retire_missing(lines, existing, result)
+    if result.changes:
+        territories_imported.send(sender=Territory, result=result)
     return result
 
 
@@ -215,7 +222,7 @@ def _line(number: int, row: dict[str, str], seen: set[Key]) -> _Line:
         "population_year": _number(row["population_year"], int),
         "area_km2": area_km2,
         "density": density,
-        "density_class": Territory.density_class_for(density),
+        "density_class": Territory.density_class_for(density, kind),
         "latitude": _number(row["latitude"], float),
         "longitude": _number(row["longitude"], float),
         "is_current": True,

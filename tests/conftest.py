@@ -1,7 +1,18 @@
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from accounts.roles import Role
 from tests.factories import OrganisationFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request to /en/… leaves English active in the thread (LocaleMiddleware does not
+    # reset it): the next test, calling a selector directly, would speak English.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -17,6 +19,11 @@ from .serializers import TerritorySerializer
         parameters=[
             OpenApiParameter("q", OpenApiTypes.STR, description="Autocomplétion (accents et casse ignorés)"),
             OpenApiParameter("kind", OpenApiTypes.STR, description="Type de territoire (commune, epci, …)"),
+            OpenApiParameter(
+                "lang",
+                OpenApiTypes.STR,
+                description="Langue des libellés (fr, en) : « Ramillies (Brabant wallon, Belgium) » sur une page anglaise.",
+            ),
         ],
     )
 )
@@ -25,6 +32,15 @@ class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = TerritorySerializer
     lookup_field = "slug"
+
+    def dispatch(self, request, *args, **kwargs):
+        # The API lives outside the language prefixes, so Django answers it in French;
+        # a combobox on an English page asks for its labels (country, kind) in English.
+        lang = request.GET.get("lang", "")
+        if lang in dict(settings.LANGUAGES):
+            with translation.override(lang):
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         qs = Territory.objects.visible_to(self.request.user).select_related("parent")

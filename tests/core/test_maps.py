@@ -1,11 +1,12 @@
-"""The map of France: geometry read from core/data, classes of counts, links only where there is something."""
+"""The maps: geometry read from core/data, classes of counts, links only where there is something."""
 
 import itertools
+import re
 
 from core import maps
 
 
-def test_geometry_has_the_96_mainland_departements_with_simplified_paths():
+def test_the_reports_drawing_has_the_96_mainland_departements_with_simplified_paths():
     view_box, shapes = maps.france_departments()
     codes = {s.code for s in shapes}
     assert view_box == "0 0 613 585"
@@ -31,13 +32,58 @@ def test_many_counts_are_split_into_five_contiguous_ranges():
     assert maps.level_of(0, legend) == 0
 
 
-def test_choropleth_links_only_departements_with_experiences():
+def test_the_pages_map_has_every_departement_the_belgian_provinces_and_brussels():
+    view_box, shapes, insets = maps.territory_map()
+    keys = {(s.country, s.kind, s.code) for s in shapes}
+    french = {code for country, kind, code in keys if country == "FR" and kind == "department"}
+    assert len(french) == 101 and {"2A", "2B", "75", "971", "972", "973", "974", "976"} <= french
+    assert {code for country, kind, code in keys if country == "BE" and kind == "province"} == {
+        "10000",
+        "20001",
+        "20002",
+        "30000",
+        "40000",
+        "50000",
+        "60000",
+        "70000",
+        "80000",
+        "90000",
+    }
+    assert ("BE", "region", "04000") in keys  # Brussels-Capital, which has no province
+    assert [i.code for i in insets] == ["971", "972", "973", "974", "976"]
+    assert all(re.fullmatch(r"(M[-\d. ]+l[-\d. ]+z)+", s.path) for s in shapes)
+    # Every shape inside the drawing; the overseas ones inside their inset.
+    width, height = (float(v) for v in view_box.split()[2:])
+    frames = {i.code: i for i in insets}
+    for s in shapes:
+        assert 0 <= s.x <= width and 0 <= s.y <= height, s.name
+        if s.code in frames:
+            frame = frames[s.code]
+            assert frame.x <= s.x <= frame.x + frame.w and frame.y <= s.y <= frame.y + frame.h, s.name
+    # Compact enough to be inlined in the home page.
+    assert sum(len(s.path) for s in shapes) + sum(len(b) for b in maps.country_borders()) < 80_000
+
+
+def test_choropleth_links_only_units_with_experiences():
     chart = maps.choropleth(
-        {"33": 3, "69": 1}, {"33": "/x?department=gironde", "69": "/x?department=rhone", "01": "/ain"}
+        {("FR", "33"): 3, ("FR", "69"): 1, ("BE", "90000"): 2, ("FR", "974"): 1},
+        {
+            ("FR", "33"): "/x?department=gironde",
+            ("FR", "69"): "/x?department=rhone",
+            ("FR", "01"): "/ain",
+            ("BE", "90000"): "/x?department=province-namur",
+            ("FR", "974"): "/x?department=reunion",
+        },
     )
-    by_code = {d.code: d for d in chart.departments}
-    assert by_code["33"].url == "/x?department=gironde"
-    assert by_code["01"].url == ""  # nothing to show there
-    assert by_code["33"].level > by_code["69"].level > 0
-    assert chart.total == 4
-    assert [d.code for d in chart.with_experiences] == ["33", "69"]
+    by_key = {(d.country, d.code): d for d in chart.departments}
+    assert by_key["FR", "33"].url == "/x?department=gironde"
+    assert by_key["FR", "01"].url == ""  # nothing to show there
+    assert by_key["FR", "33"].level > by_key["BE", "90000"].level > by_key["FR", "69"].level > 0
+    assert chart.total == 7
+    assert [d.label for d in chart.with_experiences] == [
+        "Gironde (33)",
+        "Province de Namur",
+        "Rhône (69)",
+        "La Réunion (974)",
+    ]
+    assert len(chart.insets) == 5 and chart.borders

@@ -213,7 +213,7 @@ def test_ambiguous_territory_name_lists_the_candidates(client, consultant):
     response = client.post(reverse("experiences:create"), data)
     assert response.status_code == 422
     page = response.content.decode()
-    assert "Plusieurs territoires s&#x27;appellent « Saint-Denis »" in page
+    assert "« Saint-Denis » peut désigner plusieurs territoires" in page
     assert "Saint-Denis (93)" in page and "Saint-Denis (974)" in page
     # "Name (département)" picks one.
     data["lead_territory_label"] = "Saint-Denis (974)"
@@ -284,3 +284,23 @@ def test_edit_page_query_count_is_bounded(
     experience = Experience.objects.get()
     with django_assert_max_num_queries(30):
         assert client.get(reverse("experiences:edit", args=[experience.slug])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_territory_typed_without_javascript_accepts_labels_and_qualified_codes():
+    from django.core.exceptions import ValidationError
+
+    from experiences.forms import resolve_territory
+
+    brabant = TerritoryFactory(kind="province", country="BE", code="20002", name="Province du Brabant wallon")
+    nord = TerritoryFactory(kind="department", code="59", name="Nord")
+    ramillies_be = TerritoryFactory(country="BE", code="25122", name="Ramillies", slug="ramillies-be", parent=brabant)
+    ramillies_fr = TerritoryFactory(code="59492", name="Ramillies", slug="ramillies-fr", parent=nord)
+    TerritoryFactory(code="25122", name="Chapelle-d'Huin", slug="chapelle")
+    assert resolve_territory("BE-25122") == ramillies_be
+    assert resolve_territory("Ramillies (Brabant wallon, Belgique)") == ramillies_be
+    assert resolve_territory("Ramillies (Nord)") == ramillies_fr == resolve_territory("Ramillies (59)")
+    for ambiguous in ("Ramillies", "25122"):
+        with pytest.raises(ValidationError) as raised:
+            resolve_territory(ambiguous)
+        assert "BE-25122" in str(raised.value)

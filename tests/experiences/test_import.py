@@ -344,3 +344,27 @@ def test_command_line_dry_run_and_commit(tmp_path, consultant, rennes, tiers_lie
     with pytest.raises(CommandError, match="n'est pas un classeur"):
         (tmp_path / "x.xlsx").write_bytes(b"garbage")
         call_command("import_experiences", str(tmp_path / "x.xlsx"))
+
+
+@pytest.mark.django_db
+def test_belgian_territories_by_qualified_code_or_by_a_name_only_belgium_has(consultant, tiers_lieux):
+    ramillies_be = TerritoryFactory(country="BE", code="25122", name="Ramillies", slug="ramillies-be")
+    TerritoryFactory(country="FR", code="59492", name="Ramillies", slug="ramillies-fr")
+    chapelle = TerritoryFactory(country="FR", code="25122", name="Chapelle-d'Huin", slug="chapelle")
+    comblain = TerritoryFactory(country="BE", code="62026", name="Comblain-au-Pont", slug="comblain")
+    headers = [*HEADERS, "territoire_nom"]
+    rows = [[*valid_row(n, ramillies_be, tiers_lieux), ""] for n in range(4)]
+    rows[0][col("territoire_code")] = "BE-25122"  # the country in the code
+    rows[1][col("territoire_code")] = "25122"  # a bare code is French, as the template says
+    rows[2][col("territoire_code")], rows[2][-1] = "", "Comblain-au-Pont"  # only Belgium has it
+    rows[3][col("territoire_code")], rows[3][-1] = "", "Ramillies"  # both countries: ask
+    report = import_experiences(content=xlsx_bytes(rows, headers), filename="x.xlsx", by=consultant, commit=False)
+    found = {(e.row, e.column): e.message for e in report.errors}
+    assert list(found) == [(5, "territoire_nom")]
+    assert "plusieurs territoires s'appellent « Ramillies »" in found[5, "territoire_nom"]
+    assert "BE-25122" in found[5, "territoire_nom"] and "FR-59492" in found[5, "territoire_nom"]
+    del rows[3]
+    report = import_experiences(content=xlsx_bytes(rows, headers), filename="x.xlsx", by=consultant, commit=True)
+    assert report.ok, report.errors
+    led = dict(Experience.objects.values_list("external_ref", "lead_territory"))
+    assert led == {"REF-00000": ramillies_be.pk, "REF-00001": chapelle.pk, "REF-00002": comblain.pk}

@@ -103,3 +103,71 @@ def test_search_map_never_places_an_experience_the_reader_may_not_see(client, ge
     fiche(title="Secret", lead_territory=geo.lyon, visibility="confidential", client_organisation=org_a)
     data = client.get("/experiences/carte/").context["data"]
     assert data.map.total == 0
+
+
+@pytest.fixture
+def belgium_and_overseas(geo):
+    t = TerritoryFactory
+    be = t(kind="country", country="BE", code="BE", name="Belgique", slug="pays-belgique-be", population=None)
+    wallonie = t(kind="region", country="BE", code="03000", name="Région wallonne", slug="region-wallonne", parent=be)
+    bxl = t(
+        kind="region", country="BE", code="04000", name="Région de Bruxelles-Capitale", slug="region-bxl", parent=be
+    )
+    namur = t(
+        kind="province", country="BE", code="90000", name="Province de Namur", slug="province-namur", parent=wallonie
+    )
+    reunion_region = t(kind="region", code="04", name="La Réunion", slug="region-reunion", parent=geo.france)
+    reunion = t(kind="department", code="974", name="La Réunion", slug="departement-reunion", parent=reunion_region)
+    return {
+        "wallonie": wallonie,
+        "gesves": t(country="BE", code="92054", name="Gesves", slug="gesves", parent=namur),
+        "ixelles": t(country="BE", code="21009", name="Ixelles", slug="ixelles", parent=bxl),
+        "saint_denis": t(code="97411", name="Saint-Denis", slug="saint-denis-97411", parent=reunion),
+    }
+
+
+def _unit(chart, country, code):
+    return next(d for d in chart.departments if (d.country, d.code) == (country, code))
+
+
+@pytest.mark.django_db
+def test_belgian_provinces_brussels_and_overseas_departements_are_on_the_map(geo, belgium_and_overseas, visitor):
+    places = belgium_and_overseas
+    fiche(title="Gesves", lead_territory=places["gesves"])
+    fiche(title="Ixelles", lead_territory=places["ixelles"])
+    fiche(title="Saint-Denis", lead_territory=places["saint_denis"])
+    fiche(title="Wallonie", lead_territory=places["wallonie"])  # a région: placed nowhere
+    chart = selectors_map.department_map(viewer=visitor)
+    assert _unit(chart, "BE", "90000").url == "/experiences/?department=province-namur"
+    assert _unit(chart, "BE", "04000").url == "/experiences/?region=region-bxl"
+    assert _unit(chart, "FR", "974").url == "/experiences/?department=departement-reunion"
+    assert chart.total == 3
+
+
+@pytest.mark.django_db
+def test_home_map_draws_belgium_and_the_overseas_insets(client, geo, belgium_and_overseas):
+    fiche(title="Gesves", lead_territory=belgium_and_overseas["gesves"])
+    fiche(title="Saint-Denis", lead_territory=belgium_and_overseas["saint_denis"])
+    body = client.get("/").content.decode()
+    svg = body[body.index('<svg class="map-france"') : body.index("</svg>", body.index('<svg class="map-france"'))]
+    assert svg.count('data-country="BE"') == 11  # ten provinces and Brussels-Capital
+    assert svg.count('data-country="FR"') == 101
+    assert 'class="map-border"' in svg
+    for name in ("Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"):
+        assert f">{name}</text>" in svg
+    assert "Province de Namur : 1 expérience" in svg and "La Réunion (974) : 1 expérience" in svg
+    english = client.get("/en/").content.decode()
+    assert "Province de Namur: 1 experience" in english
+
+
+@pytest.mark.django_db
+def test_search_map_places_belgian_fiches_and_lists_only_other_countries_beside_it(client, geo, belgium_and_overseas):
+    bologna = TerritoryFactory(kind="other", country="IT", code="IT-BOLOGNA", name="Bologna", slug="bologna")
+    fiche(title="Gesves", lead_territory=belgium_and_overseas["gesves"])
+    fiche(title="Wallonie", lead_territory=belgium_and_overseas["wallonie"])
+    fiche(title="Bologne", lead_territory=bologna)
+    data = client.get("/experiences/carte/").context["data"]
+    assert _unit(data.map, "BE", "90000").count == 1
+    assert "department=province-namur" in _unit(data.map, "BE", "90000").url
+    assert [g.country for g in data.elsewhere] == ["IT"]
+    assert data.unplaced == 1  # the Walloon région's fiche

@@ -73,7 +73,9 @@ def test_api_gives_comparability_reasons(client, corpus):
     data = client.get(f"{API}?ref=chabaniere").json()
     assert data["reference"]["slug"] == "chabaniere"
     assert data["sort"] == "comparability"
-    assert data["results"][0]["comparability_reason"].startswith("commune de")
+    # The reference's own fiche first, named as such; then reasons in words.
+    assert data["results"][0]["comparability_reason"] == "votre territoire"
+    assert data["results"][1]["comparability_reason"].startswith("commune de")
 
 
 def test_api_rejects_invalid_filters(client, corpus):

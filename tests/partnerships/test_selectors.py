@@ -7,6 +7,7 @@ import pytest
 
 from partnerships import selectors
 from partnerships.models import Partnership
+from territories.models import Territory
 from tests.factories import (
     DeliverableFactory,
     OrganisationFactory,
@@ -216,3 +217,23 @@ def test_map_hides_confidential_cooperations_from_visitors(visitor, kampti):
     kampti.save()
     frame, entries = selectors.cooperation_map(viewer=visitor)
     assert entries == [] and frame.points == []
+
+
+def test_map_places_belgian_communes_of_the_reference_data_at_their_own_points(visitor, tmp_path):
+    # The seeds' European programme: Assesse, Gesves and Ramillies used to be drawn
+    # together "at the centre of Belgium"; the reference file now gives each its point.
+    from tests.reference_data import imported
+
+    codes = {"92006", "92054", "25122"}  # Assesse, Gesves, Ramillies
+    with imported(lambda row: row["country"] == "BE" and row["code"] in codes, tmp_path):
+        communes = list(Territory.objects.filter(country="BE", code__in=codes))
+        bastia = TerritoryFactory(kind="epci", code="242000354", name="CA de Bastia", latitude=42.7, longitude=9.45)
+        p = PartnershipFactory(kind=Partnership.Kind.EUROPEAN_PROGRAMME)
+        p.territories.set([*communes, bastia])
+        frame, (entry,) = selectors.cooperation_map(viewer=visitor)
+    assert entry.approximate == [] and entry.unmapped == []
+    points = {pt.name: pt for pt in frame.points}
+    assert set(points) == {"Assesse", "Gesves", "Ramillies", "CA de Bastia"}
+    belgian = [points[name] for name in ("Assesse", "Gesves", "Ramillies")]
+    assert len({(pt.lat, pt.lon) for pt in belgian}) == 3
+    assert all(50.3 < pt.lat < 50.8 and 4.7 < pt.lon < 5.2 for pt in belgian)  # around Namur, not Belgium's centre

@@ -219,3 +219,34 @@ def test_experience_suggestions_only_offer_what_staff_may_read(client, staff):
     client.force_login(staff)
     data = client.get(reverse("partnerships:experience_autocomplete"), {"q": "diges"}).json()
     assert data == {"results": [{"slug": "diges", "label": "Tiers-lieu de Diges"}]}
+
+
+def test_partnership_territories_take_a_belgian_code_and_tell_namesakes_apart(client, staff, tmp_path):
+    from tests.reference_data import imported
+
+    keep = {("BE", "25122"), ("FR", "59492"), ("FR", "25122")}  # Ramillies (BE), Ramillies (Nord), Chapelle-d'Huin
+    with imported(lambda row: (row["country"], row["code"]) in keep and row["kind"] == "commune", tmp_path):
+        client.force_login(staff)
+        base = {"kind": "network", "start_date": "2024-01-01", "visibility": "public", "currency": "EUR"}
+        response = client.post(
+            reverse("partnerships:create"),
+            _empty_formsets(title="Réseau de gares", add_territories="BE-25122\nRamillies (Nord)", **base),
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        linked = Partnership.objects.get(title="Réseau de gares").territories.all()
+        assert sorted((t.country, t.code) for t in linked) == [("BE", "25122"), ("FR", "59492")]
+
+        for typed, candidates in (
+            (
+                "25122",
+                ["Ramillies (Brabant wallon, Belgique) — code BE-25122", "Chapelle-d'Huin (Doubs) — code FR-25122"],
+            ),
+            ("Ramillies", ["Ramillies (Brabant wallon, Belgique) — code BE-25122", "Ramillies (Nord) — code FR-59492"]),
+        ):
+            response = client.post(
+                reverse("partnerships:create"), _empty_formsets(title="Ambigu", add_territories=typed, **base)
+            )
+            html = response.content.decode().replace("&#x27;", "'")
+            assert response.status_code == 200
+            assert f"« {typed} » peut désigner plusieurs territoires" in html
+            assert all(c in html for c in candidates), html[html.find("plusieurs territoires") - 200 :][:800]

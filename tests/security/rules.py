@@ -86,6 +86,7 @@ RULES: list[Rule] = [
     Rule("experiences:organisation", PUBLIC, model="experiences.Organisation"),
     Rule("territories:autocomplete", PUBLIC),
     Rule("territory_detail", PUBLIC, model="territories.Territory"),
+    Rule("territory_directory", PUBLIC),
     Rule("studies:list", LOGIN_REQUIRED),
     Rule("studies:detail", PUBLIC, model="studies.Study"),
     Rule("partnerships:list", PUBLIC),

@@ -49,7 +49,7 @@ def test_chabaniere_is_shown_with_its_departement(places):
 
 def test_belgian_commune_is_found_and_situated(places):
     first = territory_autocomplete(query="comblain")[0]
-    assert territory_display(first) == "Comblain-au-Pont (Liège)"
+    assert territory_display(first) == "Comblain-au-Pont (Liège, Belgique)"
 
 
 def test_words_of_an_epci_name_match_in_any_position(places):
@@ -71,8 +71,17 @@ def test_typos_still_find_the_territory(places):
 
 def test_best_known_first_among_equal_matches(places):
     assert names("rhone")[:2] == ["Rhône", "Rhôneville"]
-    assert names("chabanier")[0] == "Chabanier"  # exact name first
-    assert names("chaban")[:2] == ["Chabanière", "Chabanier"]  # then the larger population
+    assert names("chaban")[:2] == ["Chabanière", "Chabanier"]  # the larger population first
+
+
+def test_an_exact_name_wins_unless_a_longer_one_is_far_better_known(places):
+    t = TerritoryFactory
+    t(code="01777", name="Plainemont", slug="plainemont", population=700)
+    t(code="01778", name="Plaine-la-Grande", slug="plaine-la-grande", population=30_000)
+    # "plaine": Plaine (300) is named exactly; Plainemont (700) only starts the same
+    # way; Plaine-la-Grande is 100 times better known, as Clermont-Ferrand is to Clermont.
+    assert names("plaine", kinds=["commune"]) == ["Plaine-la-Grande", "Plaine", "Plainemont"]
+    assert names("chabanier")[:2] == ["Chabanière", "Chabanier"]  # 4,323 inhabitants against 120
 
 
 def test_kind_filter(places):

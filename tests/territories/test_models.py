@@ -42,7 +42,21 @@ def test_normalize_name_strips_accents_case_and_punctuation(raw, expected):
     ],
 )
 def test_density_class_follows_the_thresholds(density, expected):
-    assert Territory.density_class_for(density) == expected
+    assert Territory.density_class_for(density, "commune") == expected
+    assert Territory.density_class_for(density, "epci") == expected
+
+
+@pytest.mark.parametrize("kind", ["department", "province", "region", "country"])
+def test_units_larger_than_an_epci_have_a_density_but_no_density_class(kind):
+    # Gironde: 174 inhabitants per km², a metropolis and its countryside, neither "rural" nor urban.
+    assert Territory.density_class_for(174.0, kind) == ""
+
+
+@pytest.mark.django_db
+def test_a_departement_keeps_its_density_figure_without_a_class():
+    gironde = TerritoryFactory(kind="department", code="33", name="Gironde", population=1_693_000, area_km2=9_975.6)
+    assert gironde.density == 169.7
+    assert gironde.density_class == ""
 
 
 @pytest.mark.django_db
