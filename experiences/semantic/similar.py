@@ -129,6 +129,6 @@ def similar_experiences(*, experience: Experience, viewer, limit: int = 5) -> li
         if shared_tags:
             names = sorted(tags[t] for t in shared_tags if t in tags)
             parts.append(_("mots-clés communs : %(tags)s") % {"tags": ", ".join(names[:3])})
-        parts.append(comparability.comparability_reason(other, reference).replace(_("la vôtre"), _("celle-ci")))
+        parts.append(comparability.comparability_reason(other, reference, voice="fiche"))
         similar.append(SimilarExperience(other, score, " · ".join(parts)))
     return similar
