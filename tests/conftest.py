@@ -1,7 +1,21 @@
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
 
 from core.roles import Role
 from tests.factories import OrganisationFactory, UserFactory
+
+# Property tests: a moderate number of examples keeps the suite fast; run
+# HYPOTHESIS_PROFILE=thorough for a deeper search (no deadline: the machine is shared).
+settings.register_profile(
+    "periscope",
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("thorough", max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "periscope"))
 
 
 @pytest.fixture
