@@ -38,6 +38,13 @@ def rich_text_fields(model) -> tuple[str, ...]:
     return tuple(f.name for f in model._meta.get_fields() if isinstance(f, RichTextField))
 
 
+def clean_rich_text(instance) -> None:
+    """Put the instance's rich-text fields in canonical form, in place: services call it before
+    `full_clean()`, so whatever a caller passes (editor HTML, plain text) is stored one way."""
+    for name in rich_text_fields(type(instance)):
+        setattr(instance, name, sanitize(getattr(instance, name) or ""))
+
+
 class RichTextarea(forms.Textarea):
     """A textarea holding the readable text form; the editor script upgrades it (see module docstring)."""
 

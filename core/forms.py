@@ -6,6 +6,7 @@ from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from .roles import ROLE_LABELS, Role
@@ -27,16 +28,13 @@ class BootstrapMixin:
 
 
 def _territory_field():
-    territory_model = apps.get_model("territories", "Territory")
-    return forms.ModelChoiceField(
-        queryset=territory_model.objects.all(),
+    # The territory combobox (territories.forms), found by name: core imports no portal app.
+    territory_field = import_string("territories.forms.TerritoryField")
+    return territory_field(
         required=False,
-        to_field_name="slug",
         label=_("Ma collectivité (territoire de référence)"),
-        help_text=_(
-            "Identifiant du territoire, par ex. « chabaniere-69228 » ; sert à trouver des expériences comparables."
-        ),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "data-territory-autocomplete": ""}),
+        placeholder=_("commune, EPCI, département…"),
+        help_text=_("Tapez son nom et choisissez-la dans la liste ; sert à trouver des expériences comparables."),
     )
 
 

@@ -562,8 +562,17 @@ def _groups(line: Line, index: int):
             start = end
 
 
+def _transformed(text, words: str, before: str) -> str:
+    """`text(words)` knowing the character before (typography such as " :" depends on it)."""
+    if not before:
+        return text(words)
+    out, head = text(before + words), text(before)
+    return out[len(head) :] if out.startswith(head) else text(words)
+
+
 def _line_html(line: Line, text) -> str:
     out: list[str] = []
+    before = ""
     for href, link_spans in _groups(line, 2):
         if href:
             out.append(f'<a href="{html.escape(href)}" rel="{LINK_REL}">')
@@ -571,7 +580,8 @@ def _line_html(line: Line, text) -> str:
             out.append("<strong>" if bold else "")
             for italic, italic_spans in _groups(bold_spans, 1):
                 words = "".join(t for t, _s in italic_spans)
-                escaped = html.escape(text(words) if text else words, quote=False)
+                escaped = html.escape(_transformed(text, words, before) if text else words, quote=False)
+                before = words[-1:]
                 out.append(f"<em>{escaped}</em>" if italic else escaped)
             out.append("</strong>" if bold else "")
         if href:

@@ -284,7 +284,7 @@ def _effective_params(params, viewer) -> QueryDict:
         current = Territory.objects.filter(slug=q.get("ref", "")).first() if q.get("ref") else None
         if not typed:
             q["ref"] = ""
-        elif current is None or typed != current.name:
+        elif current is None or typed not in (current.name, current.label):  # the combobox shows the label
             from territories.selectors import territory_autocomplete
 
             best = list(territory_autocomplete(query=typed, limit=1))

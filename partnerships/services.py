@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.fields import clean_rich_text
 from core.roles import ROLE_GROUPS, Role
 
 from .models import Deliverable, Milestone, Partnership, PartnershipDocument, PartnershipFunding, PartnershipParty
@@ -37,7 +38,8 @@ PARTNERSHIP_M2M = frozenset({"territories", "studies", "experiences"})
 
 
 def _save(instance, *, by) -> None:
-    """Validate, attribute the history row to `by`, save."""
+    """Canonical rich text, validate, attribute the history row to `by`, save."""
+    clean_rich_text(instance)
     instance.full_clean()
     if by is not None:
         instance._history_user = by

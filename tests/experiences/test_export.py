@@ -17,8 +17,8 @@ from django.db import connection
 from django.urls import reverse
 
 from benchmark_portal.database import database_url
-from experiences import exports, services
 from core.spreadsheet import neutralise, unneutralise
+from experiences import exports, services
 from experiences.models import ExportJob
 from tests.factories import ExperienceFactory
 
