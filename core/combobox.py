@@ -29,9 +29,9 @@ from django.utils.safestring import SafeString
 class ComboboxWidget(forms.Widget):
     """One value: hidden identifier + visible text; the field describes and resolves it."""
 
-    def __init__(self, attrs=None, *, url_name: str = "", placeholder: str = "", submit_on_choose: bool = False):
+    def __init__(self, attrs=None, *, url_name: str = "", placeholder: str = "", autoselect: bool = False):
         super().__init__(attrs)
-        self.url_name, self.placeholder, self.submit_on_choose = url_name, placeholder, submit_on_choose
+        self.url_name, self.placeholder, self.autoselect = url_name, placeholder, autoselect
         self.field = None  # set by the field: how to describe a value
 
     def value_from_datadict(self, data, files, name):
@@ -76,7 +76,7 @@ class ComboboxWidget(forms.Widget):
             forms.utils.flatatt(text),
             id_,
         )
-        return self._root(inner, extra={"data-submit-on-choose": True} if self.submit_on_choose else {})
+        return self._root(inner, extra={"data-autoselect": True} if self.autoselect else {})
 
 
 class ComboboxChipsWidget(ComboboxWidget):
@@ -118,6 +118,8 @@ class ComboboxChipsWidget(ComboboxWidget):
         extra: dict[str, Any] = {"data-multiple": True, "data-name": name}
         if self.allow_create:
             extra["data-allow-create"] = True
+        if self.autoselect:
+            extra["data-autoselect"] = True
         return self._root(inner, extra=extra)
 
 
@@ -126,12 +128,13 @@ class ComboboxField(forms.Field):
 
     widget = ComboboxWidget
     url_name = ""
+    autoselect = False  # highlight the first suggestion (when what is typed cannot be a new value)
 
-    def __init__(self, *, url_name: str = "", placeholder: str = "", submit_on_choose: bool = False, **kwargs):
+    def __init__(self, *, url_name: str = "", placeholder: str = "", **kwargs):
         super().__init__(**kwargs)
         self.widget.url_name = url_name or self.url_name
         self.widget.placeholder = placeholder
-        self.widget.submit_on_choose = submit_on_choose
+        self.widget.autoselect = self.autoselect
         self.widget.field = self
 
     def __deepcopy__(self, memo):

@@ -166,7 +166,7 @@ class PartnershipForm(BootstrapMixin, forms.ModelForm):
 
 
 class PartyForm(BootstrapMixin, forms.ModelForm):
-    organisation = OrganisationField(allow_new=False, label=_("organisation"))
+    organisation = OrganisationField(allow_new=False, label=_("Organisation"))
 
     class Meta:
         model = PartnershipParty
@@ -197,7 +197,7 @@ class FundingFormSet(_OrganisationChoicesFormSet):
 
 
 class FundingForm(BootstrapMixin, forms.ModelForm):
-    funder = OrganisationField(allow_new=False, label=_("financeur"))
+    funder = OrganisationField(allow_new=False, label=_("Financeur"))
 
     class Meta:
         model = PartnershipFunding

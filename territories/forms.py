@@ -51,6 +51,7 @@ class TerritoryField(ComboboxField):
     """One territory: chosen in the list, or typed (name, "Name (dep)", code) and resolved here."""
 
     url_name = "territories:autocomplete"
+    autoselect = True
 
     def describe(self, value) -> tuple[str, str]:
         if isinstance(value, int):  # a model form's initial value: the primary key
@@ -76,6 +77,7 @@ class TerritoriesField(ComboboxMultipleField):
     """Several territories: chips kept, plus names or codes typed (one per line or « ; »)."""
 
     url_name = "territories:autocomplete"
+    autoselect = True
 
     def describe_many(self, value) -> list[tuple[str, str]]:
         if isinstance(value, dict):

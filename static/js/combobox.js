@@ -12,8 +12,8 @@
 //   </div>
 // Keys: ↓/↑ move through the suggestions, Enter picks the highlighted one and never sends the
 // form (with data-allow-create it adds what was typed), Escape closes, Backspace in an empty
-// box removes the last chip. With data-submit-on-choose (the search page) the first
-// suggestion is highlighted and choosing one applies it at once.
+// box removes the last chip. With data-autoselect (territories) the first suggestion is
+// highlighted as it comes; with data-submit-on-choose (the search pages) choosing applies it.
 (function () {
   "use strict";
   const LANG = (document.documentElement.lang || "fr").slice(0, 2);
@@ -44,6 +44,9 @@
     const multiple = root.hasAttribute("data-multiple");
     const allowCreate = root.hasAttribute("data-allow-create");
     const submitOnChoose = root.hasAttribute("data-submit-on-choose");
+    // Territories: the first suggestion is highlighted as it comes (Enter takes it). Not for
+    // organisations and keywords, where what is typed may be a new name.
+    const autoselect = submitOnChoose || root.hasAttribute("data-autoselect");
     const minChars = Number(root.dataset.minChars || 1);
     const hidden = root.querySelector("[data-combobox-value]");
     const chips = root.querySelector("[data-combobox-chips]");
@@ -97,7 +100,7 @@
       });
       list.hidden = items.length === 0;
       input.setAttribute("aria-expanded", items.length ? "true" : "false");
-      highlight(submitOnChoose && items.length ? 0 : -1);
+      highlight(autoselect && items.length ? 0 : -1);
       status.textContent = items.length ? T.count(items.length) : input.value.trim() ? T.none : "";
     }
     const typed = () => (multiple ? input.value.split(/[,;]/).pop() : input.value).trim();

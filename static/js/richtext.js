@@ -9,12 +9,12 @@
   const WORDS = {
     fr: {
       formatting: "Mise en forme", bold: "Gras", italic: "Italique", list: "• Liste", bulletList: "Liste à puces",
-      numbered: "1. Liste", numberedList: "Liste numérotée", link: "Lien", clear: "Effacer",
+      numbered: "1. Liste", numberedList: "1. Liste numérotée", link: "Lien", clear: "Effacer",
       clearFormatting: "Effacer la mise en forme", linkPrompt: "Adresse du lien (https://…)",
     },
     en: {
       formatting: "Formatting", bold: "Bold", italic: "Italic", list: "• List", bulletList: "Bulleted list",
-      numbered: "1. List", numberedList: "Numbered list", link: "Link", clear: "Clear",
+      numbered: "1. List", numberedList: "1. List, numbered", link: "Link", clear: "Clear",
       clearFormatting: "Clear formatting", linkPrompt: "Link address (https://…)",
     },
   };
@@ -27,7 +27,9 @@
   function cleanInto(target, source) {
     source.childNodes.forEach((node) => {
       if (node.nodeType === Node.TEXT_NODE) {
-        target.append(document.createTextNode(node.textContent));
+        // Browsers type a no-break space at the edge of a text node (after bold text, at a
+        // line's end) to keep it visible: it is an ordinary space for the person writing.
+        target.append(document.createTextNode(node.textContent.replace(/^\u00a0|\u00a0$/g, " ")));
       } else if (node.nodeType === Node.ELEMENT_NODE && !DROPPED.has(node.tagName)) {
         if (!ALLOWED.has(node.tagName)) {
           cleanInto(target, node);
