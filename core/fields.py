@@ -22,6 +22,10 @@ from django.utils.translation import gettext_lazy as _
 from .richtext import from_html, from_text, sanitize, to_text
 
 FORMAT_SUFFIX = "__format"
+TEXT_FORM_HINT = _(
+    "Une ligne vide sépare deux paragraphes ; « - » en début de ligne fait une puce, « 1. » un numéro ; "
+    "**gras**, *italique*, [texte du lien] <https://…>."
+)
 
 
 class RichTextField(models.TextField):
@@ -73,7 +77,8 @@ class RichTextarea(forms.Textarea):
     def render(self, name, value, attrs=None, renderer=None):
         textarea = super().render(name, value, attrs, renderer)
         marker = format_html('<input type="hidden" name="{}" value="text" data-richtext-format>', name + FORMAT_SUFFIX)
-        return mark_safe(textarea + marker)
+        hint = format_html('<noscript><div class="form-text">{}</div></noscript>', TEXT_FORM_HINT)
+        return mark_safe(textarea + marker + hint)
 
 
 class RichTextFormField(forms.CharField):
