@@ -77,6 +77,9 @@ _ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~•–")
 # A star between two spaces stays literal when read back ("5 * 3"): only the others need a backslash.
 _ESCAPE_STAR = re.compile(r"(?<! )\*|\*(?! )")
 _SPECIAL = re.compile(r"[\\*\[<]")
+_CANONICAL_TOKEN = re.compile(
+    r"<(/?)(p|ul|ol|li|strong|em|br)>|<a href=\"([^\"<>]*)\" rel=\"" + re.escape(LINK_REL) + r"\">|</a>|([^<]+)"
+)
 _ESCAPE_LT = re.compile(r"<(?=(?:https?|mailto):)", re.IGNORECASE)
 
 Style = tuple[bool, bool, str | None]  # bold, italic, link address
@@ -166,8 +169,39 @@ def clean_plain(value: str | None) -> str:
 
 def _read(value: str) -> list[Block]:
     if looks_like_html(value):
-        return _read_html(value)
+        blocks = _read_canonical(value)
+        return _read_html(value) if blocks is None else blocks
     return _read_text(value)
+
+
+def _read_canonical(value: str) -> list[Block] | None:
+    """Stored values are canonical HTML: read their few tags with one regular expression instead
+    of nh3 and the HTML parser (about three times faster, and exports read four texts a row).
+    None when the value holds anything else; the full path reads it then. The output is
+    written by `_to_html` either way, which escapes text and checks addresses."""
+    reader = _HtmlReader()
+    position = 0
+    for token in _CANONICAL_TOKEN.finditer(value):
+        if token.start() != position:
+            return None
+        position = token.end()
+        closing, tag, href, text = token.groups()
+        if text is not None:
+            reader.handle_data(html.unescape(text))
+        elif href is not None:
+            if reader.links:
+                return None  # a link inside a link: browsers close the first, the full path does too
+            reader.handle_starttag("a", [("href", html.unescape(href))])
+        elif tag is None:
+            reader.handle_endtag("a")
+        elif closing:
+            reader.handle_endtag(tag)
+        else:
+            reader.handle_starttag(tag, [])
+    if position != len(value):
+        return None
+    reader.close()
+    return reader.blocks
 
 
 class _HtmlReader(HTMLParser):

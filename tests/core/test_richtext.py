@@ -160,3 +160,29 @@ def test_any_plain_text_gives_canonical_html_that_round_trips(text):
     assert sanitize(h) == h
     assert from_text(to_text(h)) == h
     assert "<script" not in h
+
+
+def _canonical_element(tag_and_children):
+    tag, children = tag_and_children
+    inner = "".join(children)
+    if tag == "a":
+        return f'<a href="https://x.fr"{A}>{inner}</a>'
+    return "<br>" + inner if tag == "br" else f"<{tag}>{inner}</{tag}>"
+
+
+CANONICAL_TAGS = st.recursive(
+    st.text(max_size=8).map(lambda w: html.escape(w, quote=False)),
+    lambda children: st.tuples(
+        st.sampled_from(["p", "ul", "ol", "li", "strong", "em", "a", "br"]), st.lists(children, max_size=3)
+    ).map(_canonical_element),
+    max_leaves=12,
+)
+
+
+@given(CANONICAL_TAGS)
+def test_the_fast_reader_of_stored_html_reads_like_the_full_sanitiser(value):
+    from core.richtext import _normalise, _read_canonical, _read_html, _to_html
+
+    fast = _read_canonical(value)
+    if fast is not None:
+        assert _to_html(_normalise(fast)) == _to_html(_normalise(_read_html(value)))
