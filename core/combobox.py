@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -61,7 +62,7 @@ class ComboboxWidget(forms.Widget):
 
     def _root(self, inner: SafeString, *, extra: dict[str, Any]) -> SafeString:
         attrs = {"class": "combobox", "data-combobox": True, "data-url": reverse(self.url_name), **extra}
-        return format_html("<div{}>{}</div>", forms.utils.flatatt(attrs), inner)
+        return format_html("<div{}>{}</div>", flatatt(attrs), inner)
 
     def render(self, name, value, attrs=None, renderer=None):
         value, label = self.field.describe(value) if self.field else (value or ("", ""))
@@ -73,7 +74,7 @@ class ComboboxWidget(forms.Widget):
             '<ul id="{}_list" class="combobox-list" role="listbox" hidden></ul>',
             name,
             value,
-            forms.utils.flatatt(text),
+            flatatt(text),
             id_,
         )
         return self._root(inner, extra={"data-autoselect": True} if self.autoselect else {})
@@ -112,7 +113,7 @@ class ComboboxChipsWidget(ComboboxWidget):
             '<input{}></div><ul id="{}_list" class="combobox-list" role="listbox" hidden></ul>',
             " is-invalid" if invalid else "",
             chip_html,
-            forms.utils.flatatt(text),
+            flatatt(text),
             id_,
         )
         extra: dict[str, Any] = {"data-multiple": True, "data-name": name}

@@ -26,13 +26,19 @@ def test_the_widget_reads_the_editor_html_or_the_text_form_as_the_page_says():
     editor = {"notes": "Un <b>café</b> &lt;ouvert&gt;", "notes__format": "html"}
     assert widget.value_from_datadict(editor, {}, "notes") == "<p>Un <strong>café</strong> &lt;ouvert&gt;</p>"
     typed = {"notes": "Un <b>café</b>\n\n- a\n- b", "notes__format": "text"}  # no JavaScript: tags are text
-    assert widget.value_from_datadict(typed, {}, "notes") == "<p>Un &lt;b&gt;café&lt;/b&gt;</p><ul><li>a</li><li>b</li></ul>"
+    assert (
+        widget.value_from_datadict(typed, {}, "notes")
+        == "<p>Un &lt;b&gt;café&lt;/b&gt;</p><ul><li>a</li><li>b</li></ul>"
+    )
 
 
 def test_the_textarea_shows_the_readable_text_and_hands_the_html_to_the_editor():
     html = RichTextarea().render("notes", "<ul><li>un</li></ul><p><strong>deux</strong></p>", {"id": "id_notes"})
     assert "- un\n\n**deux**</textarea>" in html
-    assert 'data-html="&lt;ul&gt;&lt;li&gt;un&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;&lt;strong&gt;deux&lt;/strong&gt;&lt;/p&gt;"' in html
+    assert (
+        'data-html="&lt;ul&gt;&lt;li&gt;un&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;&lt;strong&gt;deux&lt;/strong&gt;&lt;/p&gt;"'
+        in html
+    )
     assert 'name="notes__format" value="text"' in html and "data-richtext" in html
 
 
