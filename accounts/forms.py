@@ -26,17 +26,14 @@ class BootstrapMixin:
 
 
 def _territory_field():
-    # The model the user's own relation points to (accounts imports no app above it).
+    # The territory combobox, asked of the model the user's own relation points to
+    # (accounts imports no portal app).
     territory_model = User._meta.get_field("reference_territory").related_model
-    return forms.ModelChoiceField(
-        queryset=territory_model.objects.all(),
+    return territory_model.form_field(
         required=False,
-        to_field_name="slug",
         label=_("Ma collectivité (territoire de référence)"),
-        help_text=_(
-            "Identifiant du territoire, par ex. « chabaniere-69228 » ; sert à trouver des expériences comparables."
-        ),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "data-territory-autocomplete": ""}),
+        placeholder=_("commune, EPCI, département…"),
+        help_text=_("Tapez son nom et choisissez-la dans la liste ; sert à trouver des expériences comparables."),
     )
 
 

@@ -5,7 +5,9 @@
 Needs territories and a thesaurus in the database (`make db-ready`, or
 `manage.py import_territories` and `manage.py load_demo`); without them it
 creates a few synthetic ones. Prints the time of each phase: building the
-file, dry run, commit, and a re-import of the same file (nothing to change).
+file, dry run, commit, and a re-import of the same file (nothing to change);
+then the round trip of the docs: an export of those fiches in the same format,
+its re-import (nothing to change either) and a second export, identical.
 Target: commit of 10,000 rows under 60 s. The rows it created are deleted at
 the end unless --keep.
 """
@@ -34,6 +36,7 @@ from django.contrib.auth.models import Group  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.roles import ROLE_GROUPS, Role  # noqa: E402
+from experiences import exports  # noqa: E402
 from experiences.importers import import_experiences  # noqa: E402
 from experiences.models import Experience, Tag, Theme  # noqa: E402
 from territories.models import Territory  # noqa: E402
@@ -122,6 +125,27 @@ def timed(label: str, fn):
     return result, elapsed
 
 
+def _sheet(content: bytes) -> list:
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def round_trip(fmt: str, imported, user) -> None:
+    """Export the imported fiches, import the export back (nothing changes), export again (same file)."""
+    queryset = imported.order_by("-published_at", "-created_at", "pk")
+
+    def export():
+        return exports.build_export(queryset=queryset, viewer=user, format=fmt)[0]
+
+    first, _ = timed(f"export ({fmt})", export)
+    print(f"{'export size':<34} {len(first) / 1_048_576:7.2f} MB")
+    back, _ = timed("import of the export", lambda: import_experiences(content=first, filename=f"x.{fmt}", by=user))
+    assert back.ok and (back.created, back.updated) == (0, 0), (back.file_error, back.errors[:5], back.updated)
+    second, _ = timed(f"export again ({fmt})", export)
+    same = _sheet(first) == _sheet(second) if fmt == "xlsx" else first == second
+    print(f"{'export → import → export identical':<34} {'yes' if same else 'NO'}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000)
@@ -148,6 +172,7 @@ def main() -> int:
     assert again.created == 0 and again.unchanged == args.rows
     imported = Experience.objects.filter(external_ref__startswith=f"BENCH-{run}-")
     print(f"{'fiches in database':<34} {imported.count():7d}")
+    round_trip(args.format, imported, user)
     print(f"{'versions recorded':<34} {Experience.history.filter(external_ref__startswith=f'BENCH-{run}-').count():7d}")
     print(f"RESULT: {args.rows:,} rows committed in {commit_seconds:.1f} s (target < 60 s): "
           f"{'OK' if commit_seconds < 60 else 'TOO SLOW'}")  # fmt: skip

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from accounts.models import User
 from accounts.roles import ROLE_GROUPS, Role
+from core.fields import clean_rich_text
 from experiences.models import (
     Contact,
     Experience,
@@ -168,6 +169,7 @@ class DemoLoader:
                 website=row.get("website", ""),
                 description=row.get("description", ""),
             )
+            clean_rich_text(org)
             org.full_clean()
             org.save()
             self.report.add("organisations", True)
@@ -237,6 +239,7 @@ class DemoLoader:
                 published_at=published_at,
                 language="fr",
             )
+            clean_rich_text(exp)  # the demo texts are plain text: the one format, like every write
             exp.full_clean()
             exp.save()
             exp.territories.set([self.territory(t) for t in row.get("other_territories", [])])
@@ -307,17 +310,20 @@ class DemoLoader:
                 recommendations=row.get("recommendations", ""),
                 lead=lead,
             )
+            clean_rich_text(study)
             study.full_clean()
             study.save()
             study.team.set(team)
             items = {}
             for position, item in enumerate(row.get("experiences", []), start=1):
-                items[item["ref"]] = StudyExperience.objects.create(
+                items[item["ref"]] = study_item = StudyExperience(
                     study=study,
                     experience=self._experience(item["ref"]),
                     position=position,
                     analysis_note=item.get("analysis_note", ""),
                 )
+                clean_rich_text(study_item)
+                study_item.save()
             for position, crit in enumerate(row.get("criteria", []), start=1):
                 criterion = Criterion.objects.create(
                     study=study, name=crit["name"], description=crit.get("description", ""), position=position
@@ -347,6 +353,7 @@ class DemoLoader:
                 currency=row.get("currency", "EUR"),
                 notes=row.get("notes", ""),
             )
+            clean_rich_text(partnership)
             partnership.full_clean()
             partnership.save()
             partnership.territories.set([self.territory(t) for t in row.get("territories", [])])

@@ -17,8 +17,9 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from territories.models import Territory
-from territories.selectors import territory_choices_text, territory_lookup
+from core.combobox import ComboboxField, ComboboxMultipleField
+from core.fields import RichTextarea
+from territories.forms import TerritoriesField, TerritoryField
 
 from .history import CHILD_MODELS
 from .importers import MAX_FILE_BYTES
@@ -28,69 +29,25 @@ from .services import validate_attachment
 MAX_INLINE_ROWS = 50
 
 
-# --- Autocomplete fields -------------------------------------------------------
+# --- Autocomplete fields (comboboxes, see core/combobox.py) -----------------------------------
 
 
-class PairWidget(forms.Widget):
-    """Reads a hidden value (slug) and the visible text typed next to it (`<name>_label`)."""
+class OrganisationField(ComboboxField):
+    """An organisation chosen in the list, or typed: its exact name, or (with `allow_new`) a new
+    name, created on save by the services."""
 
-    def value_from_datadict(self, data, files, name):
-        return (data.get(name, "").strip(), data.get(f"{name}_label", "").strip())
+    url_name = "experiences:organisation_autocomplete"
 
-    def value_omitted_from_data(self, data, files, name):
-        return name not in data and f"{name}_label" not in data
+    def __init__(self, *, allow_new: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.allow_new = allow_new
 
-
-class ChipsWidget(forms.Widget):
-    """Reads the kept chips (checkboxes named `<name>`) and the text typed to add more (`<name>_add`)."""
-
-    def value_from_datadict(self, data, files, name):
-        values = data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
-        return {"values": [v for v in values if v and v.strip()], "add": data.get(f"{name}_add", "").strip()}
-
-    def value_omitted_from_data(self, data, files, name):
-        return name not in data and f"{name}_add" not in data
-
-
-def resolve_territory(text: str) -> Territory:
-    """A territory from what a person typed: "Rennes", "Clermont (Ariège)", "Saint-Denis (974)", "BE-25122"…
-
-    The rules are those of territories.selectors.territory_lookup, shared with the
-    partnership form and the spreadsheet import.
-    """
-    text = " ".join(text.split())
-    candidates = territory_lookup(text)
-    if not candidates:
-        raise ValidationError(
-            _("Aucun territoire ne correspond à « %(text)s » : choisissez dans la liste proposée en tapant."),
-            params={"text": text},
-        )
-    if len(candidates) > 1:
-        raise ValidationError(
-            _("« %(text)s » peut désigner plusieurs territoires (%(candidates)s) : choisissez le bon dans la liste."),
-            params={"text": text, "candidates": territory_choices_text(candidates)},
-        )
-    return candidates[0]
-
-
-class TerritoryField(forms.Field):
-    widget = PairWidget
-
-    def to_python(self, value):
-        if value in (None, "") or isinstance(value, Territory):
-            return value or None
-        slug, label = value if isinstance(value, tuple) else (str(value), "")
-        if slug:
-            territory = Territory.objects.filter(slug=slug).first()
-            if territory is not None:
-                return territory
-        return resolve_territory(label) if label else None
-
-
-class OrganisationField(forms.Field):
-    """An organisation chosen in the list, or a new name (created on save)."""
-
-    widget = PairWidget
+    def describe(self, value) -> tuple[str, str]:
+        if isinstance(value, int):  # a model form's initial value: the primary key
+            value = Organisation.objects.filter(pk=value).first()
+        if isinstance(value, Organisation):
+            return (value.slug, value.name)
+        return super().describe(value)
 
     def to_python(self, value):
         if value in (None, "") or isinstance(value, Organisation):
@@ -102,36 +59,25 @@ class OrganisationField(forms.Field):
                 return organisation
         if not label:
             return None
-        existing = Organisation.objects.filter(name__iexact=" ".join(label.split())).first()
-        if len(label) > 200:
+        name = " ".join(label.split())
+        if len(name) > 200:
             raise ValidationError(_("Nom trop long (200 caractères au plus)."))
-        return existing or " ".join(label.split())
+        existing = Organisation.objects.filter(name__iexact=name).first()
+        if existing is None and not self.allow_new:
+            raise ValidationError(
+                _("Organisation inconnue « %(name)s » : choisissez-la dans la liste proposée en tapant son nom."),
+                params={"name": name},
+            )
+        return existing or name
 
 
-class TerritoriesField(forms.Field):
-    widget = ChipsWidget
+class TagsField(ComboboxMultipleField):
+    """Free keywords: chips kept, plus names typed (separated by commas, « ; » or lines)."""
 
-    def to_python(self, value):
-        if not value:
-            return []
-        if isinstance(value, list | tuple):
-            return list(value)
-        found = {t.slug: t for t in Territory.objects.filter(slug__in=value["values"])}
-        result = [found[s] for s in value["values"] if s in found]
-        errors = []
-        for text in [p for p in re.split(r"[;\n]", value["add"]) if p.strip()]:
-            try:
-                result.append(resolve_territory(text))
-            except ValidationError as exc:
-                errors.append(exc)
-        if errors:
-            raise ValidationError(errors)
-        unique = {t.pk: t for t in result}
-        return list(unique.values())
+    url_name = "experiences:tag_autocomplete"
 
-
-class TagsField(forms.Field):
-    widget = ChipsWidget
+    def __init__(self, **kwargs):
+        super().__init__(allow_create=True, **kwargs)
 
     def to_python(self, value):
         if not value:
@@ -177,11 +123,7 @@ def _model_field(name: str, **kwargs):
 
 
 def _rich(name: str, help_text: str):
-    return _model_field(
-        name,
-        help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": 6, "data-richtext": "1"}),
-    )
+    return _model_field(name, help_text=help_text, widget=RichTextarea(attrs={"rows": 6}))
 
 
 class BootstrapMixin:
@@ -207,36 +149,15 @@ class BootstrapMixin:
                 widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
 
 
-class AutocompleteMixin:
-    """What to show in an autocomplete input: the chosen value and its label, typed or initial."""
-
-    autocomplete_fields: tuple[str, ...] = ()
-
-    def pair(self, name: str) -> dict[str, str]:
-        if self.is_bound:
-            slug, label = self.fields[name].widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
-            return {"value": slug, "label": label}
-        value = self.initial.get(name)
-        if isinstance(value, Territory):
-            return {"value": value.slug, "label": value.label}
-        if isinstance(value, Organisation):
-            return {"value": value.slug, "label": value.name}
-        return {"value": "", "label": ""}
-
-    @property
-    def ac(self) -> dict[str, dict[str, str]]:
-        return {name: self.pair(name) for name in self.autocomplete_fields}
-
-
-class ExperienceForm(BootstrapMixin, AutocompleteMixin, forms.Form):
-    autocomplete_fields = ("lead_territory", "client_organisation")
-
+class ExperienceForm(BootstrapMixin, forms.Form):
     # Le territoire
     lead_territory = TerritoryField(
+        placeholder=_("Commune, EPCI, département…"),
         label=_("Territoire porteur"),
         help_text=_("La collectivité qui a mené l'expérience : commune, EPCI, département, région… Tapez son nom."),
     )
     territories = TerritoriesField(
+        placeholder=_("Ajouter un territoire…"),
         label=_("Autres territoires concernés"),
         required=False,
         help_text=_("Communes associées, territoire partenaire à l'étranger…"),
@@ -271,6 +192,7 @@ class ExperienceForm(BootstrapMixin, AutocompleteMixin, forms.Form):
         help_text=_("Cochez les thèmes du thésaurus qui décrivent l'expérience ; ils servent à la recherche."),
     )
     tags = TagsField(
+        placeholder=_("Ajouter un mot-clé…"),
         label=_("Mots-clés"),
         required=False,
         help_text=_("Mots libres, séparés par des virgules. Réutilisez ceux qui existent (ils s'affichent en tapant)."),
@@ -299,6 +221,7 @@ class ExperienceForm(BootstrapMixin, AutocompleteMixin, forms.Form):
         ),
     )
     client_organisation = OrganisationField(
+        placeholder=_("Nom de l'organisation cliente"),
         label=_("Client (si confidentielle)"),
         required=False,
         help_text=_("L'organisation pour qui la fiche a été écrite ; elle seule la verra."),
@@ -342,41 +265,6 @@ class ExperienceForm(BootstrapMixin, AutocompleteMixin, forms.Form):
         self.fields["currency"].widget.attrs.update({"maxlength": "3", "class": "text-uppercase"})
         self.fields["title"].widget.attrs["autofocus"] = experience is None
         self._style()
-
-    def chips(self, name: str) -> list[dict[str, str]]:
-        """The chips to show for territories or tags: kept ones and, on an error, what was typed."""
-        if self.is_bound:
-            raw = self.fields[name].widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
-            values = raw["values"]
-            if name == "territories":
-                labels = {t.slug: t.label for t in Territory.objects.filter(slug__in=values)}
-                return [{"value": v, "label": labels.get(v, v)} for v in values]
-            return [{"value": v, "label": v} for v in values]
-        initial = self.initial.get(name) or []
-        if name == "territories":
-            return [{"value": t.slug, "label": t.label} for t in initial]
-        return [{"value": str(t), "label": str(t)} for t in initial]
-
-    def chips_add(self, name: str) -> str:
-        if not self.is_bound:
-            return ""
-        return self.data.get(self.add_prefix(f"{name}_add"), "")
-
-    @property
-    def territory_chips(self):
-        return self.chips("territories")
-
-    @property
-    def territory_chips_add(self):
-        return self.chips_add("territories")
-
-    @property
-    def tag_chips(self):
-        return self.chips("tags")
-
-    @property
-    def tag_chips_add(self):
-        return self.chips_add("tags")
 
     @property
     def theme_items(self) -> list[dict[str, Any]]:
@@ -437,7 +325,7 @@ class ExperienceForm(BootstrapMixin, AutocompleteMixin, forms.Form):
 # --- Inline lists ----------------------------------------------------------------
 
 
-class InlineForm(BootstrapMixin, AutocompleteMixin, forms.Form):
+class InlineForm(BootstrapMixin, forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -452,7 +340,6 @@ class InlineForm(BootstrapMixin, AutocompleteMixin, forms.Form):
 
 
 class ActorForm(InlineForm):
-    autocomplete_fields = ("organisation",)
     organisation = OrganisationField(
         label=_("Organisation"), help_text=_("Tapez le nom ; une organisation nouvelle est créée.")
     )
@@ -468,7 +355,6 @@ class ActorForm(InlineForm):
 
 
 class FundingLineForm(InlineForm):
-    autocomplete_fields = ("funder",)
     funder = OrganisationField(label=_("Financeur"), required=False)
     label = forms.CharField(
         label=_("Dispositif"), max_length=200, required=False, help_text=_("DETR, appel à projets…")
@@ -484,7 +370,6 @@ class FundingLineForm(InlineForm):
 
 
 class ContactForm(InlineForm):
-    autocomplete_fields = ("organisation",)
     name = forms.CharField(label=_("Nom"), max_length=200)
     role = forms.CharField(label=_("Fonction"), max_length=200, required=False)
     email = forms.EmailField(label=_("Courriel"), required=False)

@@ -27,8 +27,10 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from core.richtext import to_text
 from territories.models import Territory
 
+from .content import CONTENT_FIELDS, RICH_TEXT_FIELDS
 from .models import (
     Attachment,
     Contact,
@@ -40,33 +42,12 @@ from .models import (
     Tag,
     Theme,
 )
-from .richtext import RICH_TEXT_FIELDS, html_to_text
 
 HistoricalExperience = Experience.history.model
 M2M_FIELDS = ("themes", "tags", "territories")
 M2M_TARGETS = {"themes": (Theme, "theme_id"), "tags": (Tag, "tag_id"), "territories": (Territory, "territory_id")}
 
-# Fields a person edits; what the diff shows and a restore brings back.
-CONTENT_FIELDS = (
-    "title",
-    "title_en",
-    "summary",
-    "summary_en",
-    "context",
-    "actions",
-    "results",
-    "vigilance_points",
-    "period_start",
-    "period_end",
-    "project_status",
-    "budget_amount",
-    "currency",
-    "lead_territory",
-    "language",
-    "visibility",
-    "client_organisation",
-    "external_ref",
-)
+# CONTENT_FIELDS (experiences.content): what the diff shows and a restore brings back.
 # Shown in the diff but never restored: the workflow owns them.
 WORKFLOW_FIELDS = ("status", "published_at", "slug", "author")
 
@@ -235,7 +216,7 @@ def _display(model: type[Model], name: str, value, labels: _Labels) -> str:
     if f.choices:
         return str(dict(f.flatchoices).get(value, value))
     if name in RICH_TEXT_FIELDS:
-        return html_to_text(value)
+        return to_text(value)  # text, not markup: a diff shows what a reader sees
     if isinstance(value, datetime.datetime):
         return date_format(timezone.localtime(value), "DATETIME_FORMAT")
     if isinstance(value, datetime.date):

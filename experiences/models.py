@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.fields import RichTextField
 from core.models import TimeStampedModel
 from core.storage import private_storage
 
@@ -45,7 +46,7 @@ class Organisation(TimeStampedModel):
         related_name="organisations",
     )
     website = models.URLField(_("site web"), blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = RichTextField(_("description"), blank=True)
     vetted = models.BooleanField(
         _("vérifiée par l'équipe"),
         default=False,
@@ -199,10 +200,10 @@ class Experience(TimeStampedModel):
     slug = models.SlugField(_("slug"), max_length=280, unique=True)
     summary = models.TextField(_("résumé"))
     summary_en = models.TextField(_("résumé (anglais)"), blank=True)
-    context = models.TextField(_("contexte"), blank=True)
-    actions = models.TextField(_("actions menées"), blank=True)
-    results = models.TextField(_("résultats"), blank=True)
-    vigilance_points = models.TextField(_("points de vigilance"), blank=True)
+    context = RichTextField(_("contexte"), blank=True)
+    actions = RichTextField(_("actions menées"), blank=True)
+    results = RichTextField(_("résultats"), blank=True)
+    vigilance_points = RichTextField(_("points de vigilance"), blank=True)
     period_start = models.DateField(_("début"), null=True, blank=True)
     period_end = models.DateField(_("fin"), null=True, blank=True)
     project_status = models.CharField(

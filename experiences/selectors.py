@@ -15,12 +15,13 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from core.richtext import to_excerpt
 from territories.models import Territory
 
 from . import comparability, highlight, search
+from .content import RICH_TEXT_FIELDS
 from .filtersets import ExperienceFilterSet
 from .models import Contact, Experience, ExperienceOrganisation, FundingLine, Organisation, Tag, Theme
-from .richtext import RICH_TEXT_FIELDS, html_to_text
 
 
 def experience_list(*, viewer, params=None):
@@ -283,7 +284,7 @@ def _effective_params(params, viewer) -> QueryDict:
         current = Territory.objects.filter(slug=q.get("ref", "")).first() if q.get("ref") else None
         if not typed:
             q["ref"] = ""
-        elif current is None or typed != current.name:
+        elif current is None or typed not in (current.name, current.label):  # the combobox shows the label
             from territories.selectors import territory_autocomplete
 
             best = list(territory_autocomplete(query=typed, limit=1))
@@ -438,9 +439,9 @@ def _page_rows(raw) -> dict[int, Experience]:
 
 
 def _plain_body(experience: Experience) -> str:
-    """The text a snippet is cut from: summary, then the rich-text fields without their markup."""
+    """The text a snippet is cut from: summary, then the long texts' words (no tag, entity or list sign)."""
     return " ".join(
-        html_to_text(value) if name in RICH_TEXT_FIELDS and ("<" in value or "&" in value) else value
+        to_excerpt(value) if name in RICH_TEXT_FIELDS else value
         for name in search.BODY_FIELDS
         if (value := getattr(experience, name))
     )

@@ -25,20 +25,20 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.richtext import clean_plain, sanitize
 from territories.models import Territory
 
 from . import rules
 from .completeness import refresh_completeness
+from .content import CONTENT_FIELDS, PLAIN_TEXT_FIELDS, RICH_TEXT_FIELDS
 from .history import (
     CHILD_MODELS,
-    CONTENT_FIELDS,
     HistoricalExperience,
     history_paused,
     record_snapshots,
     version_state,
 )
 from .models import Attachment, Experience, ExportJob, ImportRun, Organisation, Tag, Theme
-from .richtext import RICH_TEXT_FIELDS, sanitize_html
 from .semantic.jobs import enqueue_embedding
 
 # Paths under /experiences/ that a fiche's slug must not take.
@@ -98,8 +98,12 @@ def _require(allowed: bool, message: str) -> None:
 
 
 def _clean_value(name: str, value: Any) -> Any:
+    """The one conversion of what every write path brings: long texts to canonical rich text,
+    short texts trimmed with their newlines normalised and control characters removed."""
     if name in RICH_TEXT_FIELDS:
-        return sanitize_html(value)
+        return sanitize(value)
+    if name in PLAIN_TEXT_FIELDS:
+        return clean_plain(value)
     if isinstance(value, str):
         value = value.strip()
     if name == "external_ref" and not value:
@@ -512,7 +516,8 @@ def experience_restore_version(*, experience: Experience, history_id: int, by) -
     when = date_format(timezone.localtime(record.history_date), "SHORT_DATETIME_FORMAT")
     reason = f"Restauration de la version du {when}"
     for attname, value in state.fields.items():
-        setattr(experience, attname, value)
+        # A version written before the rich-text format holds plain text: it comes back converted.
+        setattr(experience, attname, _clean_value(attname, value))
     with history_paused(experience):
         experience.full_clean()
         experience.save()

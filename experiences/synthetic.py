@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import html
 import itertools
 import json
 import queue
@@ -691,6 +692,14 @@ def _drop_search_indexes(cursor) -> list[str]:
     return [definition for _name, definition in found]
 
 
+def _paragraph(text: str) -> str:
+    return f"<p>{html.escape(text, quote=False)}</p>"
+
+
+def _bullets(*items: str) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(item, quote=False)}</li>" for item in items) + "</ul>"
+
+
 def _one(rnd: random.Random, *, number: int, now, themes_by_id, **p) -> dict:
     """The column values of one synthetic fiche (plus its themes, tags and actors under _keys)."""
     kind = p["kind_picker"](rnd)
@@ -722,23 +731,25 @@ def _one(rnd: random.Random, *, number: int, now, themes_by_id, **p) -> dict:
         + (f" et de {extra[0]}" if extra else "")
         + f". Il s'appuie sur {some[-1]} et sur un travail de {gen[2]}."
     )
-    context = (
+    # Long texts written directly in canonical rich-text HTML (core.richtext): running the
+    # converter on every row would cost more than the rest of the generator.
+    context = _paragraph(
         f"Le territoire faisait face à des difficultés liées à {some[1 % len(some)]}. "
         f"Les {gen[0]} souhaitaient {goal}, dans un contexte de contraintes budgétaires. "
         f"Un diagnostic partagé avec les {gen[3]} a montré l'intérêt d'une démarche autour de {some[0]}."
     )
-    actions = (
-        f"- Diagnostic et état des lieux de {some[0]}\n"
-        f"- Constitution d'un comité de pilotage réunissant {gen[1]} et {gen[2]}\n"
-        f"- Mise en œuvre progressive de {obj}, avec une phase de test\n"
-        f"- Communication auprès des habitants et suivi des usages"
-        + (f"\n- Volet {rare} expérimenté sur un site pilote" if rare else "")
+    actions = _bullets(
+        f"Diagnostic et état des lieux de {some[0]}",
+        f"Constitution d'un comité de pilotage réunissant {gen[1]} et {gen[2]}",
+        f"Mise en œuvre progressive de {obj}, avec une phase de test",
+        "Communication auprès des habitants et suivi des usages",
+        *([f"Volet {rare} expérimenté sur un site pilote"] if rare else []),
     )
-    results = (
+    results = _paragraph(
         f"Les premiers résultats montrent une bonne appropriation par les {gen[3]}. "
         f"La fréquentation a progressé et {some[-1]} est désormais reconnu localement."
     )
-    vigilance = (
+    vigilance = _paragraph(
         f"Prévoir dès le départ les moyens d'animation de {obj}. "
         f"Associer les {gen[0]} tôt et clarifier la gouvernance entre {gen[1]} et {gen[2]}."
     )

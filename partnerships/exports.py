@@ -3,8 +3,9 @@
 Spreadsheet programs run a cell that starts with = + - @ (or a tab / carriage
 return that precedes one) as a formula: a title like `=HYPERLINK(...)` typed by
 anyone who can edit a record would run on the reader's machine (CSV/formula
-injection, OWASP). Every text cell that starts with one of those characters is
-prefixed with an apostrophe; numbers and dates are written as such.
+injection, OWASP). In CSV such a cell gets an apostrophe (`core.spreadsheet`, the
+rule the fiche exports follow); XLSX cells are typed strings, which never run.
+Numbers and dates are written as such.
 """
 
 from __future__ import annotations
@@ -23,18 +24,12 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from core.spreadsheet import neutralise
+
 from .geo import country_name
 from .models import Deliverable, PartnershipFunding
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 Cell = str | int | Decimal | datetime.date | None
-
-
-def neutralise(value: str) -> str:
-    """Make a user-supplied string inert in a spreadsheet."""
-    if value and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def export_queryset(queryset):
@@ -150,8 +145,8 @@ def to_xlsx(data: Iterable[list[Cell]]) -> bytes:
 
     def cell(value: Cell, *, font=None) -> WriteOnlyCell:
         if isinstance(value, str):
-            c = WriteOnlyCell(sheet, value=neutralise(value))
-            c.data_type = "s"  # never let openpyxl read a leading "=" as a formula
+            c = WriteOnlyCell(sheet, value=value)
+            c.data_type = "s"  # a typed string: never a formula, so no apostrophe either
         else:
             c = WriteOnlyCell(sheet, value=value)
             if isinstance(value, datetime.date):

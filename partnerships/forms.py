@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.urls import reverse
@@ -11,11 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ROLE_GROUPS, Role
+from core.combobox import ComboboxMultipleField, unique
+from core.fields import RichTextarea
 from core.storage import PrivateFileInput
-from experiences.models import Experience, Organisation
+from experiences.forms import OrganisationField
+from experiences.models import Experience
 from studies.models import Study
-from territories.models import Territory
-from territories.selectors import territory_choices_text, territory_lookup
+from territories.forms import TerritoriesField
 
 from .models import Deliverable, Milestone, Partnership, PartnershipDocument, PartnershipFunding, PartnershipParty
 
@@ -48,43 +51,52 @@ class BootstrapMixin:
                 attrs["aria-invalid"] = "true"
 
 
-class LinkedChoicesMixin:
-    """Large relations (36,000 territories, every experience) are not rendered as options.
+class ExperiencesField(ComboboxMultipleField):
+    """Linked experiences: chips kept, plus identifiers or addresses typed; only those the viewer may read."""
 
-    The form shows the current links as checkboxes (untick to remove) and a text
-    box to add more, one per line, by slug, official code or exact name; the
-    page's script adds suggestions from the autocomplete endpoints.
-    """
+    url_name = "partnerships:experience_autocomplete"
 
-    def _limit_rendered_choices(self, name: str, selected) -> None:
-        field = self.fields[name]
-        field.widget = forms.CheckboxSelectMultiple()
-        field.widget.choices = [(obj.pk, self._choice_label(obj)) for obj in selected]
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.queryset = Experience.objects.none()
 
-    @staticmethod
-    def _choice_label(obj) -> str:
-        if isinstance(obj, Territory):
-            kind = obj.get_kind_display()
-            return f"{obj.label} — {kind}" if obj.country == "FR" else f"{obj.label} ({obj.country}) — {kind}"
-        return str(obj)
+    def describe_many(self, value) -> list[tuple[str, str]]:
+        if isinstance(value, dict):
+            titles = dict(self.queryset.filter(slug__in=value["values"]).values_list("slug", "title"))
+            return [(slug, titles[slug]) for slug in value["values"] if slug in titles]
+        return [(e.slug, e.title) for e in value or []]
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if isinstance(value, list | tuple):
+            return list(value)
+        found = {e.slug: e for e in self.queryset.filter(slug__in=value["values"])}
+        result = [found[slug] for slug in value["values"] if slug in found]
+        errors = []
+        for token in self.typed(value):
+            experience = self.queryset.filter(slug=token.rstrip("/").rsplit("/", 1)[-1]).first()
+            if experience is None:
+                errors.append(ValidationError(_("Expérience introuvable : « %(token)s »."), params={"token": token}))
+            else:
+                result.append(experience)
+        if errors:
+            raise ValidationError(errors)
+        return unique(result)
 
 
-def _lines(value: str) -> list[str]:
-    return [line.strip() for line in (value or "").replace(",", "\n").splitlines() if line.strip()]
-
-
-class PartnershipForm(BootstrapMixin, LinkedChoicesMixin, forms.ModelForm):
-    add_territories = forms.CharField(
-        label=_("Ajouter des territoires"),
+class PartnershipForm(BootstrapMixin, forms.ModelForm):
+    territories = TerritoriesField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "data-autocomplete": "territories", "autocomplete": "off"}),
-        help_text=_("Un par ligne : nom exact, code officiel (INSEE, SIREN, NIS) ou identifiant."),
+        label=_("Territoires"),
+        placeholder=_("Ajouter un territoire…"),
+        help_text=_("Tapez un nom ou un code officiel (INSEE, SIREN, NIS) et choisissez dans la liste."),
     )
-    add_experiences = forms.CharField(
-        label=_("Ajouter des expériences"),
+    experiences = ExperiencesField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "data-autocomplete": "experiences", "autocomplete": "off"}),
-        help_text=_("Une par ligne : identifiant (slug) ou adresse de la fiche."),
+        label=_("Expériences liées"),
+        placeholder=_("Ajouter une expérience…"),
+        help_text=_("Tapez quelques mots du titre et choisissez dans la liste (ou collez l'adresse de la fiche)."),
     )
 
     class Meta:
@@ -106,8 +118,8 @@ class PartnershipForm(BootstrapMixin, LinkedChoicesMixin, forms.ModelForm):
         widgets = {
             "start_date": DATE_INPUT,
             "end_date": DATE_INPUT,
-            "description": forms.Textarea(attrs={"rows": 5}),
-            "notes": forms.Textarea(attrs={"rows": 3}),
+            "description": RichTextarea(attrs={"rows": 5}),
+            "notes": RichTextarea(attrs={"rows": 3}),
             "currency": forms.TextInput(attrs={"size": 3, "maxlength": 3, "pattern": "[A-Za-z]{3}"}),
         }
         help_texts = {
@@ -128,62 +140,23 @@ class PartnershipForm(BootstrapMixin, LinkedChoicesMixin, forms.ModelForm):
         self.fields["studies"].widget = forms.CheckboxSelectMultiple()
         self.fields["studies"].queryset = Study.objects.visible_to(viewer).order_by("title")
         self.fields["studies"].required = False
-        self.fields["territories"].required = False
-        self.fields["experiences"].required = False
         self.fields["experiences"].queryset = Experience.objects.visible_to(viewer)
-        pk = self.instance.pk
-        self._limit_rendered_choices(
-            "territories", Territory.objects.filter(partnerships=pk).order_by("name") if pk else []
-        )
-        self._limit_rendered_choices(
-            "experiences", Experience.objects.visible_to(viewer).filter(partnerships=pk).order_by("title") if pk else []
-        )
+        if self.instance.pk and not self.is_bound:
+            self.initial["territories"] = list(self.instance.territories.order_by("name"))
+            self.initial["experiences"] = list(
+                self.fields["experiences"].queryset.filter(partnerships=self.instance).order_by("title")
+            )
 
     def clean_currency(self):
         return (self.cleaned_data.get("currency") or "").strip().upper()
 
-    def clean_add_territories(self):
-        found, errors = [], []
-        for token in _lines(self.cleaned_data.get("add_territories")):
-            # The rules of every territory field: slug, code (with its country when
-            # two countries share it: BE-25122), label "Name (département)" or name.
-            matches = territory_lookup(token)
-            if len(matches) == 1:
-                found.append(matches[0])
-            elif matches:
-                errors.append(
-                    _(
-                        "« %(token)s » peut désigner plusieurs territoires : %(candidates)s. Écrivez celui que vous voulez."
-                    )
-                    % {"token": token, "candidates": territory_choices_text(matches)}
-                )
-            else:
-                errors.append(_("Territoire introuvable : « %(token)s ».") % {"token": token})
-        if errors:
-            raise forms.ValidationError(errors)
-        return found
-
-    def clean_add_experiences(self):
-        found, errors = [], []
-        visible = self.fields["experiences"].queryset
-        for token in _lines(self.cleaned_data.get("add_experiences")):
-            slug = token.rstrip("/").rsplit("/", 1)[-1]
-            experience = visible.filter(slug=slug).first()
-            if experience is None:
-                errors.append(_("Expérience introuvable : « %(token)s ».") % {"token": token})
-            else:
-                found.append(experience)
-        if errors:
-            raise forms.ValidationError(errors)
-        return found
-
     def relations(self) -> dict:
-        """Linked territories, studies and experiences after this form's additions."""
+        """Linked territories, studies and experiences as the form leaves them."""
         data = self.cleaned_data
         return {
-            "territories": {*data.get("territories", []), *data.get("add_territories", [])},
+            "territories": list(data.get("territories", [])),
             "studies": list(data.get("studies", [])),
-            "experiences": {*data.get("experiences", []), *data.get("add_experiences", [])},
+            "experiences": list(data.get("experiences", [])),
         }
 
     def field_values(self) -> dict:
@@ -195,21 +168,26 @@ class PartnershipForm(BootstrapMixin, LinkedChoicesMixin, forms.ModelForm):
 
 
 class PartyForm(BootstrapMixin, forms.ModelForm):
+    organisation = OrganisationField(allow_new=False, label=_("Organisation"))
+
     class Meta:
         model = PartnershipParty
         fields = ["organisation", "role"]
 
 
 class _OrganisationChoicesFormSet(BaseInlineFormSet):
-    """Evaluates the organisation list once for every row instead of once per row."""
+    """Rows show their organisation in a combobox: its current value comes from the row, not a query."""
 
     org_field = ""
 
+    def get_queryset(self):
+        return super().get_queryset().select_related(self.org_field)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "---------"), *Organisation.objects.order_by("name").values_list("pk", "name")]
-        for form in [*self.forms, self.empty_form]:
-            form.fields[self.org_field].choices = choices
+        for form in self.forms:
+            if form.instance.pk:
+                form.initial[self.org_field] = getattr(form.instance, self.org_field)
 
 
 class PartyFormSet(_OrganisationChoicesFormSet):
@@ -221,6 +199,8 @@ class FundingFormSet(_OrganisationChoicesFormSet):
 
 
 class FundingForm(BootstrapMixin, forms.ModelForm):
+    funder = OrganisationField(allow_new=False, label=_("Financeur"))
+
     class Meta:
         model = PartnershipFunding
         fields = ["funder", "year", "amount", "currency", "received"]

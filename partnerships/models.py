@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.fields import RichTextField
 from core.models import TimeStampedModel
 from core.storage import private_storage
 
@@ -46,12 +47,12 @@ class Partnership(TimeStampedModel):
     title = models.CharField(_("intitulé"), max_length=255)
     slug = models.SlugField(_("slug"), max_length=280, unique=True)
     kind = models.CharField(_("type"), max_length=32, choices=Kind.choices)
-    description = models.TextField(_("description"), blank=True)
+    description = RichTextField(_("description"), blank=True)
     start_date = models.DateField(_("début"))
     end_date = models.DateField(_("fin"), null=True, blank=True)
     visibility = models.CharField(_("visibilité"), max_length=16, choices=Visibility.choices, default=Visibility.PUBLIC)
     currency = models.CharField(_("devise"), max_length=3, default="EUR", validators=[currency_validator])
-    notes = models.TextField(_("notes internes"), blank=True)
+    notes = RichTextField(_("notes internes"), blank=True)
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("suivi par"),

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts.roles import Role, role_of
+from core.fields import RichTextField
+from core.richtext import to_text
 from experiences.models import Experience
 from studies.models import Study
 
@@ -370,11 +372,7 @@ def partnership_history(*, partnership: Partnership, limit: int = 25) -> list[Hi
             before = previous.get(record.id)
             changed = []
             if record.history_type == "~" and before is not None:
-                changed = [
-                    str(f.verbose_name)
-                    for f in tracked
-                    if getattr(before, f.attname, None) != getattr(record, f.attname, None)
-                ]
+                changed = [str(f.verbose_name) for f in tracked if _compared(f, before) != _compared(f, record)]
                 if not changed:
                     previous[record.id] = record
                     continue
@@ -390,6 +388,12 @@ def partnership_history(*, partnership: Partnership, limit: int = 25) -> list[Hi
             )
     entries.sort(key=lambda e: e.date, reverse=True)
     return entries[:limit]
+
+
+def _compared(field, record):
+    """What a change is measured on: the text of a long text (not its markup), the value otherwise."""
+    value = getattr(record, field.attname, None)
+    return to_text(value) if isinstance(field, RichTextField) else value
 
 
 def _partnership_subject(record) -> str:  # noqa: ARG001 - same signature as the others

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.roles import ROLE_GROUPS, Role
+from core.fields import clean_rich_text
 
 from .models import Deliverable, Milestone, Partnership, PartnershipDocument, PartnershipFunding, PartnershipParty
 from .selectors import OVERDUE_REMINDER_WINDOW_DAYS, REMINDER_LEAD_DAYS
@@ -37,7 +38,8 @@ PARTNERSHIP_M2M = frozenset({"territories", "studies", "experiences"})
 
 
 def _save(instance, *, by) -> None:
-    """Validate, attribute the history row to `by`, save."""
+    """Canonical rich text, validate, attribute the history row to `by`, save."""
+    clean_rich_text(instance)
     instance.full_clean()
     if by is not None:
         instance._history_user = by

@@ -8,8 +8,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ROLE_GROUPS, Role
-from experiences.models import Organisation
-from territories.models import Territory
+from core.fields import RichTextarea, RichTextFormField
+from experiences.forms import OrganisationField
+from territories.forms import TerritoryField
 
 from .models import Criterion, Study, StudyExperience
 
@@ -27,6 +28,19 @@ def _staff_and_consultants():
 class StudyForm(forms.ModelForm):
     """The study's header: client, question, scope, team, deadline, status."""
 
+    client_organisation = OrganisationField(
+        allow_new=False,
+        label=_("client"),
+        placeholder=_("Nom de l'organisation cliente"),
+        help_text=_("Tapez son nom et choisissez-la dans la liste."),
+    )
+    client_territory = TerritoryField(
+        required=False,
+        label=_("territoire du client"),
+        placeholder=_("commune, EPCI, département…"),
+        help_text=_("Sert à situer les expériences retenues par rapport au client."),
+    )
+
     class Meta:
         model = Study
         fields = [
@@ -43,32 +57,15 @@ class StudyForm(forms.ModelForm):
             "include_contacts",
         ]
         widgets = {
-            "question": forms.Textarea(attrs={"rows": 3}),
-            "scope": forms.Textarea(attrs={"rows": 3}),
-            "method": forms.Textarea(attrs={"rows": 3}),
+            "question": RichTextarea(attrs={"rows": 3}),
+            "scope": RichTextarea(attrs={"rows": 3}),
+            "method": RichTextarea(attrs={"rows": 3}),
             "deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "team": forms.SelectMultiple(attrs={"size": 6}),
         }
 
     def __init__(self, *args, viewer, can_include_contacts: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        # The organisations the editor may see (and the current client): a team consultant
-        # must not learn the names typed into fiches hidden from them.
-        self.fields["client_organisation"].queryset = Organisation.objects.filter(
-            Q(pk__in=Organisation.objects.visible_to(viewer).values("pk"))
-            | Q(pk=self.instance.client_organisation_id or 0)
-        ).order_by("name")
-        # 37,000 communes make an unusable select: offer régions, départements,
-        # EPCI, the territories of known organisations and the current value.
-        self.fields["client_territory"].queryset = (
-            Territory.objects.filter(
-                Q(pk=self.instance.client_territory_id or 0)
-                | Q(organisations__isnull=False)
-                | Q(kind__in=[Territory.Kind.REGION, Territory.Kind.DEPARTMENT, Territory.Kind.EPCI], country="FR")
-            )
-            .distinct()
-            .order_by("kind", "name")
-        )
         people = _staff_and_consultants()
         self.fields["lead"].queryset = people
         self.fields["team"].queryset = people
@@ -81,14 +78,7 @@ class StudyForm(forms.ModelForm):
                 "form-check-input"
                 if name == "include_contacts"
                 else "form-select"
-                if name
-                in (
-                    "client_organisation",
-                    "client_territory",
-                    "lead",
-                    "team",
-                    "status",
-                )
+                if name in ("lead", "team", "status")
                 else "form-control"
             )
             field.widget.attrs.setdefault("class", css)
@@ -98,7 +88,7 @@ class ItemNotesForm(forms.ModelForm):
     class Meta:
         model = StudyExperience
         fields = ["analysis_note", "transferability", "client_vigilance"]
-        widgets = {name: forms.Textarea(attrs={"rows": 3, "class": "form-control"}) for name in fields}
+        widgets = {name: RichTextarea(attrs={"rows": 3, "class": "form-control"}) for name in fields}
 
 
 class CriterionForm(forms.ModelForm):
@@ -129,12 +119,11 @@ class CellForm(forms.Form):
 
 
 class TextsForm(forms.Form):
-    conclusions = forms.CharField(
-        label=_("Conclusions"), required=False, widget=forms.Textarea(attrs={"rows": 8, "class": "form-control"})
+    conclusions = RichTextFormField(
+        label=_("Conclusions"), required=False, widget=RichTextarea(attrs={"rows": 8, "class": "form-control"})
     )
-    recommendations = forms.CharField(
+    recommendations = RichTextFormField(
         label=_("Recommandations"),
         required=False,
-        help_text=_("Une recommandation par ligne commençant par « - » pour une liste."),
-        widget=forms.Textarea(attrs={"rows": 8, "class": "form-control"}),
+        widget=RichTextarea(attrs={"rows": 8, "class": "form-control"}),
     )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.fields import RichTextField
 from core.models import TimeStampedModel
 from core.storage import private_storage
 
@@ -36,9 +37,9 @@ class Study(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="studies",
     )
-    question = models.TextField(_("problématique"))
-    scope = models.TextField(_("périmètre"), blank=True)
-    method = models.TextField(_("méthode"), blank=True)
+    question = RichTextField(_("problématique"))
+    scope = RichTextField(_("périmètre"), blank=True)
+    method = RichTextField(_("méthode"), blank=True)
     lead = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("chef·fe de projet"),
@@ -52,8 +53,8 @@ class Study(TimeStampedModel):
     )
     deadline = models.DateField(_("échéance"), null=True, blank=True)
     status = models.CharField(_("statut"), max_length=16, choices=Status.choices, default=Status.DRAFT)
-    conclusions = models.TextField(_("conclusions"), blank=True)
-    recommendations = models.TextField(_("recommandations"), blank=True)
+    conclusions = RichTextField(_("conclusions"), blank=True)
+    recommendations = RichTextField(_("recommandations"), blank=True)
     include_contacts = models.BooleanField(
         _("inclure les contacts dans le rapport"),
         default=False,
@@ -84,11 +85,11 @@ class StudyExperience(models.Model):
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="items")
     experience = models.ForeignKey("experiences.Experience", on_delete=models.PROTECT, related_name="study_items")
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
-    analysis_note = models.TextField(_("note d'analyse"), blank=True)
-    transferability = models.TextField(
+    analysis_note = RichTextField(_("note d'analyse"), blank=True)
+    transferability = RichTextField(
         _("ce qui est transposable"), blank=True, help_text=_("Ce que le client peut reprendre de cette expérience.")
     )
-    client_vigilance = models.TextField(
+    client_vigilance = RichTextField(
         _("points de vigilance pour le client"),
         blank=True,
         help_text=_("Ce à quoi le client devra veiller s'il s'en inspire."),

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role, role_of
+from core.richtext import to_text
 from experiences.models import Contact, Experience, ExperienceOrganisation, FundingLine, Source
 from territories.models import Territory
 
@@ -425,6 +426,20 @@ class SnapshotChanges:
         return bool(self.experiences or self.study_fields or self.criteria_changed or self.order_changed)
 
 
+# Long texts are compared as text: a snapshot taken before the rich-text format holds plain
+# text, and the same words in canonical HTML are no change for the reader.
+_LONG_TEXTS = frozenset(
+    {"context", "actions", "results", "vigilance_points", "analysis_note", "transferability", "client_vigilance"}
+    | {"question", "scope", "method", "conclusions", "recommendations"}
+)
+
+
+def _differs(key: str, old, new) -> bool:
+    if key in _LONG_TEXTS and isinstance(old, str) and isinstance(new, str):
+        return to_text(old) != to_text(new)
+    return old != new
+
+
 def snapshot_changes(old: dict, new: dict) -> SnapshotChanges:
     """What differs between two report snapshots (experiences first)."""
     old_items = {i["experience"]["id"]: i for i in old.get("items", [])}
@@ -439,7 +454,7 @@ def snapshot_changes(old: dict, new: dict) -> SnapshotChanges:
         labels: list[str] = []
         if before["experience"].get("fingerprint") != exp.get("fingerprint"):
             for key, label in FIELD_LABELS.items():
-                if before["experience"].get(key) != exp.get(key) and str(label) not in labels:
+                if _differs(key, before["experience"].get(key), exp.get(key)) and str(label) not in labels:
                     labels.append(str(label))
         for key, label in (
             ("analysis_note", _("note d'analyse")),
@@ -447,7 +462,7 @@ def snapshot_changes(old: dict, new: dict) -> SnapshotChanges:
             ("client_vigilance", _("vigilance pour le client")),
             ("values", _("grille")),
         ):
-            if before.get(key) != item.get(key):
+            if _differs(key, before.get(key), item.get(key)):
                 labels.append(str(label))
         if labels:
             changes.append(ExperienceChange(exp["title"], exp["slug"], "modified", labels))
@@ -465,7 +480,9 @@ def snapshot_changes(old: dict, new: dict) -> SnapshotChanges:
         "include_contacts": _("contacts"),
     }
     old_study, new_study = old.get("study", {}), new.get("study", {})
-    study_fields = [str(label) for key, label in study_labels.items() if old_study.get(key) != new_study.get(key)]
+    study_fields = [
+        str(label) for key, label in study_labels.items() if _differs(key, old_study.get(key), new_study.get(key))
+    ]
     common = [i for i in new_items if i in old_items]
     old_order = [i for i in old_items if i in new_items]
     return SnapshotChanges(

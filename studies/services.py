@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role, role_of
+from core.fields import clean_rich_text
 from experiences.models import Experience
 
 from . import reports, selectors
@@ -80,6 +81,7 @@ def study_create(*, by, title: str, client_organisation, question: str, team: It
     study.slug = _unique_slug(title)
     if study.lead_id is None:
         study.lead = by
+    clean_rich_text(study)
     study.full_clean()
     study.save()
     study.team.set(list(team))
@@ -98,6 +100,7 @@ def study_update(*, study: Study, by, team: Iterable | None = None, **fields) ->
         raise PermissionDenied(_("Seule l'équipe peut inclure les contacts dans les rapports."))
     for name, value in fields.items():
         setattr(study, name, value)
+    clean_rich_text(study)
     study.full_clean()
     study.save()
     if team is not None:
@@ -117,6 +120,7 @@ def study_texts_update(
     if recommendations is not None:
         study.recommendations, changed = recommendations, [*changed, "recommendations"]
     if changed:
+        clean_rich_text(study)
         study.full_clean()
         study.save(update_fields=[*changed, "updated_at"])
     return study
@@ -199,6 +203,7 @@ def study_item_notes_update(
             setattr(item, name, value)
             changed.append(name)
     if changed:
+        clean_rich_text(item)
         item.full_clean(validate_unique=False)
         item.save(update_fields=changed)
     return item

@@ -138,6 +138,14 @@ class Territory(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("territory_detail", kwargs={"slug": self.slug})
 
+    @classmethod
+    def form_field(cls, **kwargs):
+        """The one form field that chooses a territory (the combobox of territories.forms), for
+        apps that may not import this one (accounts)."""
+        from .forms import TerritoryField
+
+        return TerritoryField(**kwargs)
+
     @property
     def label(self) -> str:
         if self.kind == self.Kind.COMMUNE and self.country == "FR" and self.code[:2]:

@@ -1,9 +1,26 @@
+import os
+
 import pytest
 from django.conf import settings
 from django.utils import translation
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from accounts.roles import Role
 from tests.factories import OrganisationFactory, UserFactory
+
+# Property tests: a moderate number of examples keeps the suite fast; run
+# HYPOTHESIS_PROFILE=thorough for a deeper search (no deadline: the machine is shared).
+hypothesis_settings.register_profile(
+    "periscope",
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+hypothesis_settings.register_profile(
+    "thorough", max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck)
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "periscope"))
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from core.api.serializers import CachedModelSerializer
 from territories.api.serializers import TerritoryBriefSerializer
 
+from ..content import RICH_TEXT_FIELDS
 from ..models import Experience, Organisation, Tag, Theme
 
 
@@ -57,6 +58,13 @@ class ExperienceListSerializer(CachedModelSerializer):
             "visibility",
             "published_at",
         ]
+
+
+class ExperienceDetailSerializer(ExperienceListSerializer):
+    """One fiche: the list's fields, its long texts (canonical HTML, documented) and its English summary."""
+
+    class Meta(ExperienceListSerializer.Meta):
+        fields = [*ExperienceListSerializer.Meta.fields, "summary_en", *RICH_TEXT_FIELDS, "language"]
 
 
 class ExperienceSearchHitSerializer(ExperienceListSerializer):

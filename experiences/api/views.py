@@ -12,6 +12,7 @@ from .. import search, selectors
 from ..filtersets import ExperienceFilterSet
 from ..models import Experience, Organisation, Tag, Theme
 from .serializers import (
+    ExperienceDetailSerializer,
     ExperienceListSerializer,
     ExperienceSearchSerializer,
     OrganisationSerializer,
@@ -32,6 +33,9 @@ class ExperienceViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return Experience.objects.visible_to(self.request.user).with_list_relations()
+
+    def get_serializer_class(self):
+        return ExperienceDetailSerializer if self.action == "retrieve" else ExperienceListSerializer
 
     @extend_schema(
         summary="Recherche à facettes",

@@ -2,7 +2,7 @@
 
 Title and English title, summary and English summary, the direct themes (French and
 English labels), then the first words of context, actions and results — the long
-fields are sanitised HTML, turned into text with `html_to_text`. Points de
+fields are sanitised HTML, reduced to their words with `core.richtext.to_excerpt`. Points de
 vigilance, tags, places and actors are left out: pitfalls describe another
 experience's problems as much as this one's, and places and names are the lexical
 side's job.
@@ -19,7 +19,8 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..richtext import html_to_text
+from core.richtext import to_excerpt
+
 from . import encoder
 
 LONG_FIELD_WORDS = 60
@@ -42,8 +43,7 @@ class Passage:
 def _plain(value: str | None) -> str:
     if not value:
         return ""
-    text = html_to_text(value) if ("<" in value or "&" in value) else value
-    return " ".join(text.split())
+    return " ".join(to_excerpt(value).split())
 
 
 def _first_words(text: str, n: int) -> str:

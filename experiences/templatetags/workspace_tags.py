@@ -1,23 +1,11 @@
-"""Template helpers of the consultant workspace: rich text, the fiche's editorial panel."""
+"""Template helpers of the consultant workspace: the fiche's editorial panel."""
 
 from django import template
-from django.utils.safestring import mark_safe
 
 from experiences import rules
 from experiences.completeness import completeness_report
-from experiences.richtext import sanitize_html
 
 register = template.Library()
-
-
-@register.filter
-def rich_text(value: str) -> str:
-    """Allowlisted HTML of a long field; plain text becomes paragraphs and lists.
-
-    Safe to mark: the output of the sanitiser contains only the allowlisted
-    tags and an href attribute restricted to http, https and mailto.
-    """
-    return mark_safe(sanitize_html(value))
 
 
 @register.inclusion_tag("experiences/workspace/_detail_panel.html", takes_context=True)

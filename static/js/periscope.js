@@ -17,3 +17,12 @@ document.addEventListener("keydown", (event) => {
     menu.querySelector("summary").focus();
   });
 });
+// Long forms (marked data-enter-guard): Enter in a single-line field does not send the form;
+// its buttons do. Comboboxes handle their own Enter first (combobox.js).
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || event.defaultPrevented || event.isComposing) return;
+  const field = event.target;
+  if (!(field instanceof HTMLInputElement) || !field.form?.hasAttribute("data-enter-guard")) return;
+  if (["submit", "button", "image", "reset", "checkbox", "radio", "file"].includes(field.type)) return;
+  event.preventDefault();
+});

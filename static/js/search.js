@@ -1,4 +1,4 @@
-// Search page enhancements (the "ma collectivité" combobox is territory-combobox.js).
+// Search page enhancements (the "ma collectivité" combobox is combobox.js, shared by every form).
 // Without JavaScript the page still works: the form submits with GET.
 (function () {
   "use strict";

@@ -39,7 +39,16 @@ class StudyDetailSerializer(StudyListSerializer):
     versions = ReportVersionSerializer(many=True, read_only=True)
 
     class Meta(StudyListSerializer.Meta):
-        fields = [*StudyListSerializer.Meta.fields, "question", "scope", "method", "items", "versions"]
+        fields = [
+            *StudyListSerializer.Meta.fields,
+            "question",
+            "scope",
+            "method",
+            "conclusions",
+            "recommendations",
+            "items",
+            "versions",
+        ]
 
 
 class ReportJobSerializer(CachedModelSerializer):

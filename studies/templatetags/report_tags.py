@@ -8,10 +8,11 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils.dateformat import format as date_format
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from core.richtext import render
 
 register = template.Library()
 
@@ -23,7 +24,6 @@ _COLON = re.compile(r"(?<=\S)[ \u00a0]+:(?=\s|$)")
 _AFTER_GUILLEMET = re.compile(r"«[ \u00a0]*")
 _DOUBLE_QUOTES = re.compile(r'"([^"\n]+)"')
 _UNIT = re.compile(r"(\d)[ ](€|%|km²|km|hab\.|m²|ha)(?=\W|$)")
-_BULLET = re.compile(r"^\s*(?:[-–•*]|\d+[.)])\s+")
 
 
 @register.filter
@@ -49,21 +49,14 @@ def colon() -> str:
 
 @register.filter
 def rich(value) -> SafeString:
-    """Plain text → escaped HTML paragraphs; lines starting with "- " or "1." become lists."""
-    if not value:
-        return mark_safe("")
-    blocks = re.split(r"\n\s*\n", str(value).replace("\r\n", "\n").strip())
-    html: list[str] = []
-    for block in blocks:
-        lines = [line for line in block.split("\n") if line.strip()]
-        if lines and all(_BULLET.match(line) for line in lines):
-            ordered = all(re.match(r"^\s*\d+[.)]", line) for line in lines)
-            tag = "ol" if ordered else "ul"
-            items = "".join(f"<li>{escape(typo(_BULLET.sub('', line)))}</li>" for line in lines)
-            html.append(f"<{tag}>{items}</{tag}>")
-        else:
-            html.append("<p>" + "<br>".join(escape(typo(line.strip())) for line in lines) + "</p>")
-    return mark_safe("".join(html))  # every piece is escaped above
+    """A long text in the one rich-text format (core.richtext), with French typography on its words.
+
+    Paragraphs, lists, bold, italic and links come through as HTML (report.css styles them);
+    rows still in plain text are read as `from_text` reads them. Only allow-listed markup and
+    escaped text come out of `render`.
+    """
+    html = render(str(value), text=typo) if value else ""
+    return mark_safe(f'<div class="rich-text">{html}</div>' if html else "")
 
 
 def _group(digits: str) -> str:

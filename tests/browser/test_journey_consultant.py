@@ -26,7 +26,7 @@ def test_a_consultant_writes_a_fiche_staff_publish_it_and_readers_find_it(live_s
     expect(page.locator("h1")).to_contain_text("Nouvelle fiche expérience")
 
     # Lead territory through the autocomplete.
-    territory = page.locator("#id_lead_territory_label")
+    territory = page.locator("#id_lead_territory")
     territory.click()
     territory.press_sequentially("Mornan", delay=40)
     option = page.locator("#id_lead_territory_list [role=option]", has_text="Mornant").first
@@ -42,11 +42,11 @@ def test_a_consultant_writes_a_fiche_staff_publish_it_and_readers_find_it(live_s
     )
     page.locator(".theme-tree label", has_text="Tiers-lieux").click()
     # A new tag, created on the fly.
-    tags = page.locator("#id_tags_add")
+    tags = page.locator("#id_tags")
     tags.click()
     tags.press_sequentially("réemploi solidaire", delay=20)
     tags.press("Enter")
-    expect(page.locator("[data-chips][data-name=tags] [data-chip-list]")).to_contain_text("réemploi solidaire")
+    expect(page.locator("[data-combobox][data-name=tags] [data-combobox-chips]")).to_contain_text("réemploi solidaire")
     shot(page, "form filled")
     axe_check(page, "experience form")
     page.get_by_role("button", name="Enregistrer et soumettre à relecture").click()

@@ -17,8 +17,8 @@ from django.db import connection
 from django.urls import reverse
 
 from benchmark_portal.database import database_url
+from core.spreadsheet import neutralise, unneutralise
 from experiences import exports, services
-from experiences.exports import neutralise
 from experiences.models import ExportJob
 from tests.factories import ExperienceFactory
 
@@ -29,15 +29,20 @@ def _csv_rows(content: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
 
 
-def test_neutralise_prefixes_every_formula_trigger():
+def test_neutralise_prefixes_every_formula_trigger_and_import_removes_exactly_that_apostrophe():
     for value in HOSTILE:
         assert neutralise(value) == "'" + value
+        assert unneutralise(neutralise(value)) == value
     assert neutralise("Tiers-lieu = succès") == "Tiers-lieu = succès"
     assert neutralise("") == ""
+    # An apostrophe that was in the data stays: values already starting with apostrophes get one more.
+    for value in ("'=déjà", "''-x", "'texte", "l'été"):
+        assert unneutralise(neutralise(value)) == value
+    assert neutralise("'texte") == "'texte" and unneutralise("'texte") == "'texte"
 
 
 @pytest.mark.django_db
-def test_csv_and_xlsx_cells_never_hold_a_live_formula(client, consultant):
+def test_csv_cells_get_an_apostrophe_and_xlsx_cells_are_typed_strings_kept_as_typed(client, consultant):
     for n, title in enumerate(HOSTILE):
         ExperienceFactory(title=title, summary=title, external_ref=f"=cmd|'/c calc'!A{n}")
     client.force_login(consultant)
@@ -53,9 +58,9 @@ def test_csv_and_xlsx_cells_never_hold_a_live_formula(client, consultant):
     assert "<f>" not in sheet_xml and "<f " not in sheet_xml
     sheet = openpyxl.load_workbook(io.BytesIO(content)).active
     titles = {row[1].value for row in sheet.iter_rows(min_row=2)}
-    # A carriage return comes back as a line feed or as itself, depending on the
-    # XML reader's version (seen both); the apostrophe is what matters.
-    assert {t.replace("\r", "\n") for t in titles} == {"'" + v.replace("\r", "\n") for v in HOSTILE}
+    # No apostrophe: a typed string never runs. A carriage return comes back as a line
+    # feed or as itself, depending on the XML reader's version (seen both).
+    assert {t.replace("\r", "\n") for t in titles} == {v.replace("\r", "\n") for v in HOSTILE}
     assert all(row[1].data_type == "s" for row in sheet.iter_rows(min_row=2))
 
 

@@ -153,7 +153,8 @@ def test_staff_create_a_study_from_their_selection(client, staff):
         "/etudes/depuis-ma-selection/",
         {
             "title": "Tiers-lieux en milieu rural",
-            "client_organisation": organisation.pk,
+            "client_organisation": organisation.slug,
+            "client_organisation_label": organisation.name,
             "question": "Quels tiers-lieux en gare ?",
             "status": Study.Status.DRAFT,
             "lead": staff.pk,

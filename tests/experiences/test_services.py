@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.richtext import sanitize, to_text
 from experiences import services
 from experiences.completeness import completeness_report
 from experiences.models import Attachment, Experience, Organisation, Tag
-from experiences.richtext import html_to_text, sanitize_html
 from tests.factories import ExperienceFactory, OrganisationFactory
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -134,10 +134,10 @@ def test_rich_text_is_sanitised_on_save(consultant, rennes):
 
 
 def test_sanitiser_turns_plain_text_into_paragraphs_and_lists():
-    assert sanitize_html("Ligne 1\nLigne 2\n\n- a\n- b") == "<p>Ligne 1<br>Ligne 2</p><ul><li>a</li><li>b</li></ul>"
-    assert sanitize_html("<p> </p><div><br></div>") == ""
-    assert sanitize_html("a < b & c") == "<p>a &lt; b &amp; c</p>"
-    assert html_to_text("<p>Un</p><ul><li>a</li></ul>") == "Un\n- a"
+    assert sanitize("Ligne 1\nLigne 2\n\n- a\n- b") == "<p>Ligne 1<br>Ligne 2</p><ul><li>a</li><li>b</li></ul>"
+    assert sanitize("<p> </p><div><br></div>") == ""
+    assert sanitize("a < b & c") == "<p>a &lt; b &amp; c</p>"
+    assert to_text("<p>Un</p><ul><li>a</li></ul>") == "Un\n\n- a"
 
 
 @pytest.mark.django_db

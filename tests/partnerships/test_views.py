@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from core.combobox import ComboboxField, ComboboxMultipleField
 from partnerships.models import Deliverable, Partnership
 from tests.factories import (
     DeliverableFactory,
@@ -102,6 +103,20 @@ def test_map_page_draws_points_and_arcs(client, kampti):
     assert "Kampti" in html
 
 
+def _posted(form) -> dict:
+    """What the browser sends for a form as the page shows it (comboboxes: identifier and text)."""
+    data = {}
+    for name, field in form.fields.items():
+        key, value = form.add_prefix(name), form[name].value()
+        if isinstance(field, ComboboxMultipleField):
+            data[key] = [slug for slug, _label in field.describe_many(value)]
+        elif isinstance(field, ComboboxField):
+            data[key], data[f"{key}_label"] = field.describe(value)
+        elif value not in (None, False, ""):
+            data[key] = [str(v) for v in value] if isinstance(value, list) else value
+    return data
+
+
 def _management(prefix, total=0, initial=0):
     return {
         f"{prefix}-TOTAL_FORMS": str(total),
@@ -120,7 +135,7 @@ def _empty_formsets(**overrides):
 
 
 def test_staff_creates_a_partnership_with_parties_funding_and_deliverables(client, staff):
-    chair = OrganisationFactory(name="Chaire OPTIMA")
+    OrganisationFactory(name="Chaire OPTIMA")
     pau = OrganisationFactory(name="Ville de Pau")
     territory = TerritoryFactory(code="64445", name="Pau", slug="pau-64")
     client.force_login(staff)
@@ -131,12 +146,22 @@ def test_staff_creates_a_partnership_with_parties_funding_and_deliverables(clien
         end_date="2013-12-31",
         visibility="public",
         currency="eur",
-        add_territories="64445",
+        # What a browser without JavaScript sends: names and codes typed in the comboboxes' boxes.
+        territories_add="64445",
         **_management("parties", total=2),
-        **{"parties-0-organisation": chair.pk, "parties-0-role": "lead"},
-        **{"parties-1-organisation": pau.pk, "parties-1-role": "funder"},
+        **{"parties-0-organisation_label": "Chaire OPTIMA", "parties-0-role": "lead"},
+        **{
+            "parties-1-organisation": pau.slug,
+            "parties-1-organisation_label": "Ville de Pau",
+            "parties-1-role": "funder",
+        },
         **_management("funding", total=1),
-        **{"funding-0-funder": pau.pk, "funding-0-year": "2011", "funding-0-amount": "5000", "funding-0-currency": ""},
+        **{
+            "funding-0-funder_label": "ville de pau",
+            "funding-0-year": "2011",
+            "funding-0-amount": "5000",
+            "funding-0-currency": "",
+        },
         **_management("deliverables", total=1),
         **{
             "deliverables-0-title": "Rapport d'activité",
@@ -182,19 +207,11 @@ def test_staff_edits_a_deliverable_and_deletes_a_party(client, staff, kampti):
     assert page.status_code == 200
     form = page.context["form"]
     formsets = page.context["formsets"]
-    data = {}
-    for name, _field in form.fields.items():
-        value = form[name].value()
-        if value is None:
-            continue
-        data[name] = [str(v) for v in value] if isinstance(value, list) else value
+    data = _posted(form)
     for prefix, fs in formsets.items():
         data.update(_management(prefix, total=len(fs.forms) - 1, initial=fs.initial_form_count()))
-        for i, f in enumerate(fs.forms[: fs.initial_form_count()]):
-            for name in f.fields:
-                value = f[name].value()
-                if value not in (None, False, ""):
-                    data[f"{prefix}-{i}-{name}"] = value
+        for f in fs.forms[: fs.initial_form_count()]:
+            data.update(_posted(f))
     parties = formsets["parties"].forms
     kampti_index = next(i for i, f in enumerate(parties) if f.instance.organisation.name == "Commune de Kampti")
     data[f"parties-{kampti_index}-DELETE"] = "on"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from experiences.richtext import sanitize_html
+from core.richtext import sanitize as sanitize_html
 from experiences.services import ATTACHMENT_MAX_BYTES, validate_attachment
 
 

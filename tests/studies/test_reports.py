@@ -25,9 +25,15 @@ def test_numbers_and_money_use_thin_spaces():
     assert period({"period_start": "2021-01-01", "period_end": None}) == "depuis 2021"
 
 
-def test_rich_escapes_html_and_turns_dashes_into_lists():
-    html = rich("Intro <b>x</b>\n\n- un\n- deux")
-    assert "&lt;b&gt;" in html and "<ul><li>un</li><li>deux</li></ul>" in html
+def test_rich_renders_the_editor_html_with_typography_and_keeps_lists():
+    html = rich('<p>Intro <b>x</b> : "oui"</p><ul><li>un</li><li>deux</li></ul><script>alert(1)</script>')
+    assert f"Intro <strong>x</strong>{NBSP}: «{NNBSP}oui{NNBSP}»" in html
+    assert "<ul><li>un</li><li>deux</li></ul>" in html and "script" not in html
+
+
+def test_rich_reads_plain_text_of_older_rows_as_paragraphs_and_lists():
+    html = rich("Intro 5 < 6\n\n- un\n- deux")
+    assert "<p>Intro 5 &lt; 6</p><ul><li>un</li><li>deux</li></ul>" in html
 
 
 def test_map_outlines_every_mainland_department_and_marks_the_right_ones():

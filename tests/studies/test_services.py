@@ -127,7 +127,8 @@ def test_notes_autosave_updates_only_the_fields_given(study, staff):
     item = study.items.create(experience=ExperienceFactory(), position=1, analysis_note="avant")
     services.study_item_notes_update(item=item, by=staff, transferability="La phase de test")
     item.refresh_from_db()
-    assert (item.analysis_note, item.transferability) == ("avant", "La phase de test")
+    # Stored in the one rich-text format; the note written directly stays as it was.
+    assert (item.analysis_note, item.transferability) == ("avant", "<p>La phase de test</p>")
 
 
 def test_grid_cells_are_set_once_per_criterion_and_item(study, staff):

@@ -105,7 +105,7 @@ def test_autosave_of_a_note_answers_json_and_keeps_the_other_fields(client, stud
     )
     assert response.status_code == 200 and response.json()["ok"] is True
     item.refresh_from_db()
-    assert (item.analysis_note, item.transferability) == ("déjà écrit", "La phase de test")
+    assert (item.analysis_note, item.transferability) == ("déjà écrit", "<p>La phase de test</p>")
 
 
 def test_autosave_of_an_invalid_criterion_answers_400_with_the_reason(client, study, team_consultant):
@@ -124,9 +124,13 @@ def test_grid_cell_and_conclusions_save_without_javascript(client, study, team_c
     response = client.post(f"/etudes/{study.slug}/grille/{criterion.pk}/{item.pk}/", {"value": "250 000 €"})
     assert response.status_code == 302
     assert criterion.values.get(item=item).value == "250 000 €"
-    client.post(f"/etudes/{study.slug}/conclusions/", {"conclusions": "Tester avant d'investir."})
+    # Without JavaScript the textarea takes the text form: a blank line, "- " bullets.
+    client.post(
+        f"/etudes/{study.slug}/conclusions/",
+        {"conclusions": "Tester avant d'investir.\n\n- un pilote\n- une évaluation", "conclusions__format": "text"},
+    )
     study.refresh_from_db()
-    assert study.conclusions == "Tester avant d'investir."
+    assert study.conclusions == "<p>Tester avant d'investir.</p><ul><li>un pilote</li><li>une évaluation</li></ul>"
 
 
 def test_generate_button_creates_a_job_and_the_status_partial_shows_it(client, study, team_consultant, monkeypatch):
@@ -179,7 +183,7 @@ def test_staff_creates_a_study_from_the_form(client, staff, org_a):
     client.force_login(staff)
     response = client.post(
         "/etudes/nouvelle/",
-        {"title": "Gares rurales", "client_organisation": org_a.pk, "question": "Comment ?", "status": "draft"},
+        {"title": "Gares rurales", "client_organisation_label": org_a.name, "question": "Comment ?", "status": "draft"},
     )
     assert response.status_code == 302 and response["Location"].endswith("/etudes/gares-rurales/")
 

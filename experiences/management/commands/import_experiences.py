@@ -11,25 +11,30 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:  # a property: argparse cannot format lazy strings
         return _(
-            "Importe des fiches expériences depuis un fichier CSV ou XLSX (voir le modèle téléchargeable). "
+            "Importe des fiches expériences depuis un fichier CSV, XLSX ou JSON (voir le modèle téléchargeable). "
             "Tout ou rien : la moindre erreur annule l'import."
         )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", type=Path, help=_("Fichier .csv ou .xlsx"))
+        parser.add_argument("file", type=Path, help=_("Fichier .csv, .xlsx ou .json"))
         parser.add_argument("--dry-run", action="store_true", help=_("Vérifier seulement : rien n'est écrit."))
         parser.add_argument(
             "--user",
             help=_("Identifiant (ou courriel) de la personne qui importe : auteur des fiches et de l'historique."),
         )
 
+    @staticmethod
+    def _user(user: str | None):
+        if not user:
+            return None
+        User = get_user_model()
+        by = User.objects.filter(username=user).first() or User.objects.filter(email__iexact=user).first()
+        if by is None:
+            raise CommandError(_("Utilisateur inconnu : %(user)s") % {"user": user})
+        return by
+
     def handle(self, *_args, file: Path, dry_run: bool, user: str | None, **_options):
-        by = None
-        if user:
-            User = get_user_model()
-            by = User.objects.filter(username=user).first() or User.objects.filter(email__iexact=user).first()
-            if by is None:
-                raise CommandError(_("Utilisateur inconnu : %(user)s") % {"user": user})
+        by = self._user(user)
         try:
             if file.stat().st_size > MAX_FILE_BYTES:
                 raise CommandError(
