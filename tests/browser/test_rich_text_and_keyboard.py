@@ -31,9 +31,16 @@ TAG_TEXT = re.compile(r"<\s*/?\s*(p|ul|ol|li|strong|em|a|br|div|b|i)\b|&lt;|&amp
 
 @pytest.fixture
 def posts(page):
-    """Every POST the page sends: a form sent by Enter would show here."""
+    """Every form the page sends (a POST that loads a page): a form sent by Enter would show here.
+
+    Requests of htmx (the form's semantic hints) are not form submissions."""
     sent: list[str] = []
-    page.on("request", lambda request: sent.append(request.url) if request.method == "POST" else None)
+    page.on(
+        "request",
+        lambda request: sent.append(request.url)
+        if request.method == "POST" and request.resource_type == "document"
+        else None,
+    )
     return sent
 
 

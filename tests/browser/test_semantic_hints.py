@@ -19,7 +19,7 @@ def test_the_form_warns_of_a_duplicate_and_ticks_a_suggested_theme_in_one_click(
 
     login(page, base, "sacha")
     page.goto(f"{base}/experiences/espace/nouvelle/")
-    territory = page.locator("#id_lead_territory_label")
+    territory = page.locator("#id_lead_territory")
     territory.click()
     territory.press_sequentially("Chaban", delay=40)
     page.locator("#id_lead_territory_list [role=option]", has_text="Chabanière").first.click()

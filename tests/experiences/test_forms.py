@@ -290,7 +290,7 @@ def test_edit_page_query_count_is_bounded(
 def test_territory_typed_without_javascript_accepts_labels_and_qualified_codes():
     from django.core.exceptions import ValidationError
 
-    from experiences.forms import resolve_territory
+    from territories.forms import resolve_territory
 
     brabant = TerritoryFactory(kind="province", country="BE", code="20002", name="Province du Brabant wallon")
     nord = TerritoryFactory(kind="department", code="59", name="Nord")

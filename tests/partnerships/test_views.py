@@ -247,7 +247,7 @@ def test_partnership_territories_take_a_belgian_code_and_tell_namesakes_apart(cl
         base = {"kind": "network", "start_date": "2024-01-01", "visibility": "public", "currency": "EUR"}
         response = client.post(
             reverse("partnerships:create"),
-            _empty_formsets(title="Réseau de gares", add_territories="BE-25122\nRamillies (Nord)", **base),
+            _empty_formsets(title="Réseau de gares", territories_add="BE-25122\nRamillies (Nord)", **base),
         )
         assert response.status_code == 302, response.content.decode()[:2000]
         linked = Partnership.objects.get(title="Réseau de gares").territories.all()
@@ -261,7 +261,7 @@ def test_partnership_territories_take_a_belgian_code_and_tell_namesakes_apart(cl
             ("Ramillies", ["Ramillies (Brabant wallon, Belgique) — code BE-25122", "Ramillies (Nord) — code FR-59492"]),
         ):
             response = client.post(
-                reverse("partnerships:create"), _empty_formsets(title="Ambigu", add_territories=typed, **base)
+                reverse("partnerships:create"), _empty_formsets(title="Ambigu", territories_add=typed, **base)
             )
             html = response.content.decode().replace("&#x27;", "'")
             assert response.status_code == 200
