@@ -37,9 +37,9 @@ def posts(page):
     sent: list[str] = []
     page.on(
         "request",
-        lambda request: sent.append(request.url)
-        if request.method == "POST" and request.resource_type == "document"
-        else None,
+        lambda request: (
+            sent.append(request.url) if request.method == "POST" and request.resource_type == "document" else None
+        ),
     )
     return sent
 
