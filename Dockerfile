@@ -30,7 +30,7 @@ COPY . .
 # start without their secrets: placeholders here, in this RUN only (never ENV, so
 # none reaches the image). A dummy DATABASE_URL keeps the settings from starting
 # the embedded PostgreSQL used in development; no connection is made.
-RUN export DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost \
+RUN export DJANGO_SECRET_KEY=build-only DJANGO_ALLOWED_HOSTS=localhost PORTAL_BASE_URL=http://localhost \
        DATABASE_URL=postgres://build@localhost/build \
        DJANGO_EMAIL_HOST=localhost DJANGO_EMAIL_USER= DJANGO_EMAIL_PASSWORD= \
     && python manage.py collectstatic --noinput -v 0 \

@@ -159,6 +159,7 @@ def production_gunicorn(django_db_setup, tmp_path, redis_url):
         "DJANGO_SETTINGS_MODULE": "benchmark_portal.settings.production",
         "DJANGO_SECRET_KEY": "production-test-" + "x" * 40,
         "DJANGO_ALLOWED_HOSTS": "periscope.example.org",
+        "PORTAL_BASE_URL": "https://periscope.example.org",
         "DJANGO_EMAIL_HOST": "localhost",
         "DJANGO_EMAIL_USER": "",
         "DJANGO_EMAIL_PASSWORD": "",

@@ -14,6 +14,7 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "benchmark_portal.settings.production",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "periscope.example.org",
+    "PORTAL_BASE_URL": "https://periscope.example.org",
     "DJANGO_EMAIL_HOST": "smtp.example.org",
     "DJANGO_EMAIL_USER": "periscope",
     "DJANGO_EMAIL_PASSWORD": secrets.token_urlsafe(16),
@@ -62,7 +63,7 @@ def test_production_settings_read_the_security_settings():
     ]
 
 
-@pytest.mark.parametrize("secret", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DJANGO_EMAIL_PASSWORD"])
+@pytest.mark.parametrize("secret", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DJANGO_EMAIL_PASSWORD", "PORTAL_BASE_URL"])
 def test_production_refuses_to_start_without_each_secret(secret):
     dotenv = ROOT / ".env"
     if dotenv.exists() and secret in dotenv.read_text():
