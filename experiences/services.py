@@ -58,6 +58,23 @@ def _search_refresher() -> Callable[[list[int]], Any] | None:
     return getattr(importlib.import_module("experiences.search"), "refresh_search_fields", None)
 
 
+def _is_public(experience: Experience) -> bool:
+    """Public and published: the only fiches whose words feed the suggestion vocabulary."""
+    return experience.status == Experience.Status.PUBLISHED and experience.visibility == Experience.Visibility.PUBLIC
+
+
+def _forget_words_if_hidden(experience: Experience, *, was_public: bool) -> None:
+    """A fiche that leaves the public takes its words out of the suggestions ("Vouliez-vous dire").
+
+    The vocabulary only grows on writes (experiences.search.add_search_terms); removing
+    words needs the full rebuild, queued after commit (and also run nightly).
+    """
+    if was_public and not _is_public(experience):
+        from .tasks import rebuild_search_vocabulary  # tasks import services
+
+        transaction.on_commit(rebuild_search_vocabulary.delay)
+
+
 def _after_write(ids: Iterable[int]) -> None:
     """Refresh what is derived from a fiche after any write to it. The only caller of search refresh."""
     ids = sorted(set(ids))
@@ -445,6 +462,7 @@ def experience_update(
     and the change is recorded in its history. `None` leaves a part untouched."""
     _require(rules.can_edit(by, experience), _("Vous ne pouvez pas modifier cette fiche."))
     experience = Experience.objects.select_for_update().get(pk=experience.pk)
+    was_public = _is_public(experience)
     fields_changed = _apply_fields(experience, fields or {})
     _write(
         experience,
@@ -458,6 +476,7 @@ def experience_update(
         children={"actor_links": actors, "funding_lines": funding_lines, "contacts": contacts, "sources": sources},
         attachments=attachments,
     )
+    _forget_words_if_hidden(experience, was_public=was_public)
     return experience
 
 
@@ -477,6 +496,7 @@ def experience_transition(*, experience: Experience, action: str, by) -> Experie
         rules.can_transition(by, experience, action),
         _("Vous n'avez pas le droit de faire « %(action)s » sur cette fiche.") % {"action": transition.label},
     )
+    was_public = _is_public(experience)
     experience.status = transition.target
     if transition.target == Experience.Status.PUBLISHED and experience.published_at is None:
         experience.published_at = timezone.now()
@@ -485,6 +505,7 @@ def experience_transition(*, experience: Experience, action: str, by) -> Experie
         experience.save(update_fields=["status", "published_at", "updated_at"])
     record_snapshots([experience], by=by, reason=transition.reason)
     _after_write([experience.pk])
+    _forget_words_if_hidden(experience, was_public=was_public)
     return experience
 
 

@@ -62,6 +62,17 @@ def run_export_job(self, job_id: str) -> str:  # noqa: ARG001 - bound for retrie
 TRANSIENT_MAIL_ERRORS = (*TRANSIENT_ERRORS, ConnectionError, TimeoutError, smtplib.SMTPException)
 
 
+@shared_task(soft_time_limit=600, time_limit=660)
+def rebuild_search_vocabulary() -> int:
+    """Rebuild the suggestion vocabulary from the public fiches (idempotent: a full recomputation).
+
+    Queued when a fiche leaves the public, and nightly (CELERY_BEAT_SCHEDULE).
+    """
+    from .search import rebuild_search_terms
+
+    return rebuild_search_terms()
+
+
 @shared_task(soft_time_limit=60, time_limit=90)
 def send_saved_search_digests() -> int:
     """Weekly (Celery beat): queue one alert task per saved search that is due. Returns how many."""

@@ -225,6 +225,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "experiences.tasks.send_saved_search_digests",
         "schedule": crontab(day_of_week="mon", hour=7, minute=30),  # every Monday at 07:30, Paris time
     },
+    # Suggestions ("Vouliez-vous dire") are drawn from public fiches only; writes add words,
+    # this full rebuild removes those of fiches that left the public (also queued on such a change).
+    "experiences-search-vocabulary": {
+        "task": "experiences.tasks.rebuild_search_vocabulary",
+        "schedule": crontab(hour=3, minute=15),  # every night at 03:15, Paris time
+    },
     # Catch-up for fiches whose vector is missing or older than the fiche (a lost task,
     # a bulk write in-process, a model change): see experiences/semantic/jobs.py.
     "experiences-embed-missing": {

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pytest
 from django.http import QueryDict
 
-from experiences.models import Experience
+from experiences.models import Experience, SearchTerm
 from experiences.search import rebuild_search_terms, refresh_search_fields
 from experiences.selectors import experience_search
 from tests.experiences.search_helpers import fiche, make_geo, theme_tree
@@ -257,6 +257,30 @@ def test_suggestions_never_come_from_fiches_the_reader_cannot_see(visitor, membe
     assert search(visitor, "q=xylophonotheque").suggestion is None
     assert search(visitor, "q=xylophonothek").suggestion is None
     assert search(member, "q=xylophonothek").suggestion is None  # the vocabulary holds public words only
+
+
+def test_a_fiche_that_leaves_the_public_takes_its_words_out_of_the_suggestions(
+    visitor, staff, django_capture_on_commit_callbacks
+):
+    from experiences import services
+
+    hidden_soon = fiche(title="Expérimentation de xylophonothèque")
+    archived_soon = fiche(title="Une zythothèque communale")
+    fiche(title="Publique")
+    rebuild_search_terms()
+    assert search(visitor, "q=xylophonothek").suggestion == "xylophonothèque"
+    assert search(visitor, "q=zythotheke").suggestion == "zythothèque"
+
+    # The check "finds a fiche the reader may see" already hides the word; the vocabulary forgets it too.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.experience_update(experience=hidden_soon, by=staff, fields={"visibility": "members"})
+    assert len(callbacks) >= 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.experience_archive(experience=archived_soon, by=staff)
+    words = set(SearchTerm.objects.values_list("word", flat=True))
+    assert "xylophonotheque" not in words and "zythotheque" not in words
+    assert "publique" in words
+    assert search(visitor, "q=xylophonothek").suggestion is None
 
 
 def test_landing_counts_are_cached_per_visibility_class(visitor, member, org_a):

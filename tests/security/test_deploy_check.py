@@ -63,7 +63,9 @@ def test_production_settings_read_the_security_settings():
     ]
 
 
-@pytest.mark.parametrize("secret", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DJANGO_EMAIL_PASSWORD", "PORTAL_BASE_URL"])
+@pytest.mark.parametrize(
+    "secret", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DJANGO_EMAIL_PASSWORD", "PORTAL_BASE_URL"]
+)
 def test_production_refuses_to_start_without_each_secret(secret):
     dotenv = ROOT / ".env"
     if dotenv.exists() and secret in dotenv.read_text():
