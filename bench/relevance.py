@@ -155,6 +155,13 @@ def main() -> None:
                 print(f"  {name:<10} split {split_name:<13} NDCG@10 words {nw:.3f} hybrid {nh:.3f} ({nh - nw:+.3f})")
 
     scores = run(shipped, queries)
+    # The product: the search page's own statement (hybrid by default), first 20 results.
+    from experiences.selectors import experience_search
+
+    statement = {}
+    for query in queries:
+        result = experience_search(viewer=viewer, params={"q": query["q"], "page_size": 20}, with_facets=False)
+        statement[query["id"]] = ndcg([refs.get(e.pk, "?") for e in result.experiences], query["rel"])
     print(f"\nShipped constants: {shipped}")
     print(f"off-topic queries ({len(OFF_TOPIC)}): {off_topic_hits(shipped):.1f} 'meaning' neighbours kept on average")
     by_group: dict[str, dict[str, list[float]]] = {}
@@ -165,6 +172,10 @@ def main() -> None:
                 bucket[metric].append(value)
     ordered = {k: by_group[k] for k in (*GROUPS, "short queries", "long queries", "all") if k in by_group}
     table(f"{len(queries)} queries, {len(ids)} fiches, staff reader", ordered)
+    print("\nThe search page's statement (experiences.search.run_search, hybrid), NDCG@10:")
+    for group in (*GROUPS, "all"):
+        values = [statement[q["id"]] for q in queries if group in ("all", q["group"])]
+        print(f"  {group:<16}{statistics.fmean(values):.3f}")
     worst = min((scores[q["id"]]["nh"] - scores[q["id"]]["nw"], q["q"]) for q in queries if q["group"] == "fr_exact")
     print(f"\nfr_exact, largest loss of hybrid vs words-only: {worst[0]:+.3f} ({worst[1]!r})")
     if args.per_query:

@@ -26,6 +26,11 @@ SORT_CHOICES = [
     ("newest", _("Plus récentes")),
     ("comparability", _("Comparabilité")),
 ]
+# How a text query matches: its words or its meaning (hybrid, the default), or its words only.
+MATCH_CHOICES = [
+    ("hybrid", _("Les mots et le sens")),
+    ("words", _("Les mots seulement")),
+]
 COMPARABLE_CHOICES = [
     ("1", _("Territoires très comparables")),
     ("2", _("Territoires proches")),
@@ -192,6 +197,7 @@ class ExperienceFilterSet(django_filters.FilterSet):
         label=_("Territoires comparables uniquement"), choices=COMPARABLE_CHOICES, method="filter_noop"
     )
     sort = django_filters.ChoiceFilter(label=_("Trier par"), choices=SORT_CHOICES, method="filter_noop")
+    match = django_filters.ChoiceFilter(label=_("Correspondance"), choices=MATCH_CHOICES, method="filter_noop")
 
     FACETS = (
         "theme",

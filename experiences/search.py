@@ -371,6 +371,9 @@ class SearchSpec:
     theme_ids: list[int] = field(default_factory=list)  # selected themes, for theme relevance
     selected_tag_ids: list[int] = field(default_factory=list)
     with_facets: bool = True
+    # Hybrid search: the query's vector and thresholds (experiences.semantic.hybrid.meaning_query);
+    # the statement adds the fiches close in meaning to those matching the words. None: words only.
+    meaning: Any = None
 
     @property
     def is_landing(self) -> bool:
@@ -392,6 +395,8 @@ class RawResult:
     # The page's fiches, read by the same statement: id -> values in `page_columns()` order.
     rows: dict[int, tuple] = field(default_factory=dict)
     columns: PageColumns | None = None
+    # Hybrid search: id -> (matched the words, rank among the meaning matches or None), for the page.
+    matched: dict[int, tuple[bool, int | None]] = field(default_factory=dict)
 
 
 # What a result card, the API hit and the comparability sentence read (the long text fields stay out).
@@ -505,7 +510,12 @@ def _where(spec: SearchSpec, *, with_facets: bool = False, with_level: bool = Tr
     """Visibility, text, non-facet conditions (and optionally every facet), on alias `e`."""
     vis_sql, vis_params = visibility_sql(spec.viewer)
     where, params = [vis_sql], list(vis_params)
-    if spec.text:
+    if spec.text and spec.meaning:
+        # The words, or the meaning (the `kept` CTE of _meaning_ctes): both kinds of match
+        # count, for filters, facets and totals alike.
+        where.append("e.search_vector @@ periscope_tsquery(%s) OR e.id IN (SELECT id FROM kept)")
+        params.append(spec.text)
+    elif spec.text:
         where.append("e.search_vector @@ periscope_tsquery(%s)")
         params.append(spec.text)
     for cond in [*spec.conditions, *(spec.facet_conditions.values() if with_facets else [])]:
@@ -563,13 +573,17 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
     # No facet selected: the store counts the matches, the statement only lists them.
     use_store = spec.with_facets and not flags and not facets_in_sql
     facet_cols = "" if use_store else "".join(f", e.{col}" for col, _kind in FACET_COLUMNS.values())
+    hybrid = bool(spec.text and spec.meaning)
+    lexical_col, lexical_params = ("", [])
+    if hybrid:
+        lexical_col, lexical_params = (", e.search_vector @@ periscope_tsquery(%s) AS lexical", [spec.text])
     base_body = f"""(
             SELECT e.id, e.published_at, e.created_at{facet_cols},
-                   {score_sql} AS score, {comp_sql} AS comparability{flag_cols}
+                   {score_sql} AS score, {comp_sql} AS comparability{lexical_col}{flag_cols}
             FROM {TABLE} e
             WHERE {where_sql} AND ({base_filter})
         )"""
-    params = score_params + flag_params + where_params + base_filter_params
+    params = score_params + lexical_params + flag_params + where_params + base_filter_params
 
     parts = [
         "(SELECT last_value FROM experiences_search_generation) AS generation",
@@ -578,6 +592,9 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
     ]
     page_cte = f"""pg AS (SELECT id, score, comparability FROM hits e
                            ORDER BY {order_sql} LIMIT {int(spec.page_size)} OFFSET {int(offset)})"""
+    if hybrid:
+        page_cte = _hybrid_page_cte(spec, order_sql, offset)
+        parts.append("(SELECT json_agg(json_build_array(id, lexical, meaning_rank)) FROM pg) AS matched")
     unselected_scalars = [n for n in SCALAR_FACETS if n not in flags]
     if use_store:
         parts.append("(SELECT string_agg(int8send(id), ''::bytea) FROM hits) AS hit_ids")
@@ -624,6 +641,10 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
         # No facet selected: every count reads the matches themselves; copying
         # them from one CTE into another took a tenth of a common-word search.
         ctes = f"hits AS MATERIALIZED {base_body}"
+    meaning_sql, meaning_params, meaning_settings = _meaning_ctes(spec)
+    if meaning_sql:
+        ctes = f"{meaning_sql},\n{ctes}"
+        params = meaning_params + params
     sql = f"WITH {ctes},\n{page_cte}\nSELECT NULL::bigint AS row_id, " + ",\n".join(parts)
     columns = page_columns(bool(spec.text))
     if spec.page_size:
@@ -640,7 +661,7 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
         # trip: the statements of one query string run as one implicit
         # transaction, so SET LOCAL holds for this search only (parameters are
         # bound client-side, as Django does by default with psycopg 3).
-        cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; " + sql, params)
+        cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; " + meaning_settings + sql, params)
         # psycopg builds a new list of column objects at each reading of description: read it once.
         description = cursor.description
         while description is None and cursor.nextset():
@@ -692,7 +713,67 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
         generation=data["generation"],
         rows=page_rows,
         columns=columns,
+        matched={int(i): (bool(lex), rank) for i, lex, rank in data.get("matched") or []},
     )
+
+
+def _meaning_ctes(spec: SearchSpec) -> tuple[str, list, str]:
+    """(CTEs, params, settings) of the fiches close to the query in meaning, for the search statement.
+
+    `sem`: the DEPTH fiches nearest to the query's vector among those the viewer may read
+    (the visibility rule in the same statement; pgvector's HNSW index with an iterative
+    scan, which keeps reading the graph until DEPTH visible fiches are found). `kept`:
+    those close enough to count as matches (experiences/semantic/hybrid.py: a floor, a
+    margin under the best one, and a z-score against the corpus turned into a cosine for
+    this query), with their rank by meaning.
+    """
+    meaning = spec.meaning
+    if not (spec.text and meaning):
+        return "", [], ""
+    vis_sql, vis_params = visibility_sql(spec.viewer)
+    vis_sql = vis_sql.replace('"experiences_experience".', "e.")
+    sql = f"""sem AS MATERIALIZED (
+        SELECT v.experience_id AS id, 1 - (v.embedding <=> %s::vector) AS sim
+        FROM experiences_experiencevector v JOIN {TABLE} e ON e.id = v.experience_id
+        WHERE v.model = %s AND ({vis_sql})
+        ORDER BY v.embedding <=> %s::vector LIMIT {int(meaning.depth)}),
+    kept AS (SELECT id, sim, row_number() OVER (ORDER BY sim DESC, id) AS position FROM sem
+             WHERE sim >= %s AND sim >= (SELECT max(sim) FROM sem) - %s)"""
+    params = [meaning.vector, meaning.model, *vis_params, meaning.vector, meaning.min_similarity, meaning.margin]
+    settings = f"SET LOCAL hnsw.ef_search = {int(meaning.depth)}; SET LOCAL hnsw.iterative_scan = strict_order; "
+    return sql, params, settings
+
+
+def _hybrid_page_cte(spec: SearchSpec, order_sql: str, offset: int) -> str:
+    """The page of a hybrid search: words and meaning fused by reciprocal rank.
+
+    score = W_LEXICAL / (K + rank by words) + W_SEMANTIC / (K + rank by meaning), each
+    ranking counted over its first DEPTH fiches (experiences/semantic/hybrid.py, where the
+    constants are tuned on the relevance set); a fiche past both is ordered by its words'
+    score. The ranks are taken among the rows that pass visibility and every filter, in
+    this statement. Sorts other than relevance keep their own order.
+    """
+    from .semantic import hybrid
+
+    page = f"LIMIT {int(spec.page_size)} OFFSET {int(offset)}"
+    fused = (
+        f"(COALESCE({hybrid.W_LEXICAL}::float8 / ({hybrid.RRF_K} + lx.r), 0)"
+        f" + COALESCE({hybrid.W_SEMANTIC}::float8 / ({hybrid.RRF_K} + sm.r), 0))"
+    )
+    newest = "e.published_at DESC NULLS LAST, e.created_at DESC, e.id DESC"
+    if spec.sort == "relevance":
+        score, order = fused, f"{fused} DESC, e.score DESC, {newest}"
+    else:
+        score, order = "e.score", order_sql.replace("score DESC", "e.score DESC")
+    # The meaning ranks among the matches only: a neighbour the filters leave out takes no rank.
+    cte = f"""lx AS (SELECT id, row_number() OVER (ORDER BY score DESC, {newest.replace("e.", "")}) AS r
+                     FROM (SELECT * FROM hits e WHERE lexical ORDER BY score DESC, {newest}
+                           LIMIT {hybrid.DEPTH}) t),
+    sm AS (SELECT k.id, row_number() OVER (ORDER BY k.position) AS r FROM kept k JOIN hits h ON h.id = k.id),
+    pg AS (SELECT e.id, {score} AS score, e.comparability, e.lexical, sm.r AS meaning_rank
+           FROM hits e LEFT JOIN lx ON lx.id = e.id LEFT JOIN sm ON sm.id = e.id
+           ORDER BY {order} {page})"""
+    return cte
 
 
 def comparable_rescue(spec: SearchSpec) -> tuple[int, int] | None:
@@ -703,10 +784,14 @@ def comparable_rescue(spec: SearchSpec) -> tuple[int, int] | None:
     if not (spec.reference and spec.comparable_level):
         return None
     where_sql, params = _where(spec, with_facets=True, with_level=False)
+    meaning_sql, meaning_params, meaning_settings = _meaning_ctes(spec)
     levels = [lvl for lvl in COMPARABLE_LEVELS if lvl > spec.comparable_level]
     counts = [f"count(*) FILTER (WHERE {comparable_level_sql(spec.reference, lvl)})" for lvl in levels]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join([*counts, 'count(*)'])} FROM {TABLE} e WHERE {where_sql}", params)
+    select = f"SELECT {', '.join([*counts, 'count(*)'])} FROM {TABLE} e WHERE {where_sql}"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if meaning_settings:
+            cursor.execute(meaning_settings)
+        cursor.execute(f"WITH {meaning_sql} {select}" if meaning_sql else select, meaning_params + params)
         row = cursor.fetchone()
     for level, count in zip([*levels, 0], row, strict=True):
         if count:

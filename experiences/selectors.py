@@ -204,6 +204,8 @@ class SearchResult:
     rescue_query: str = ""
     sort: str = "relevance"
     query: str = ""
+    match: str = "hybrid"  # "words": the reader switched meaning off
+    meaning_offered: bool = False  # a text query on a portal that can search by meaning
     params: QueryDict = field(default_factory=QueryDict)
     errors: dict = field(default_factory=dict)
 
@@ -218,6 +220,14 @@ class SearchResult:
     @property
     def has_next(self) -> bool:
         return self.page < self.num_pages
+
+    @property
+    def words_query(self) -> str:
+        return _query_with(self.params, match="words")
+
+    @property
+    def hybrid_query(self) -> str:
+        return _query_with(self.params, match=None)
 
     def page_query(self, number: int) -> str:
         return _query_with(self.params, page=str(number))
@@ -302,6 +312,21 @@ def _to_querydict(params) -> QueryDict:
     return q
 
 
+def _semantic_available() -> bool:
+    from .semantic import availability
+
+    return availability.available()
+
+
+def _meaning(text: str, match: str | None):
+    """What the search statement needs to find fiches by meaning too (hybrid search), or None for words only."""
+    if not text or match == "words":
+        return None
+    from .semantic import hybrid
+
+    return hybrid.meaning_query(text)
+
+
 def experience_search(*, viewer, params=None, with_facets: bool = True) -> SearchResult:
     """The search page and the API list: results, total, facets, suggestion, comparability.
 
@@ -328,6 +353,7 @@ def experience_search(*, viewer, params=None, with_facets: bool = True) -> Searc
     spec = search.SearchSpec(
         viewer=viewer,
         text=text,
+        meaning=_meaning(text, data.get("match")),
         facet_conditions=filterset.facet_conditions(),
         conditions=filterset.other_conditions(),
         reference=reference,
@@ -347,6 +373,8 @@ def experience_search(*, viewer, params=None, with_facets: bool = True) -> Searc
             landing = search.cached_landing(search.SearchSpec(viewer=viewer, page_size=0)).facets
         raw = search.run_search(spec, landing_facets=landing)
     result.total, result.page, result.sort, result.query = raw.total, spec.page, sort, text
+    result.match = "words" if data.get("match") == "words" else "hybrid"
+    result.meaning_offered = bool(text) and _semantic_available()
     result.page_size = page_size
     result.reference, result.comparable_level = reference, spec.comparable_level
     result.experiences = _page_experiences(raw=raw, text=text, reference=reference)
@@ -467,6 +495,9 @@ def _page_experiences(*, raw, text: str, reference) -> list:
             continue
         experience.score = score
         experience.comparability = comparability_score
+        # Why it matched (hybrid search): the words, the meaning ("sens proche"), or both.
+        words, meaning_rank = raw.matched.get(pk, (bool(text), None))
+        experience.matched_words, experience.matched_meaning = words, meaning_rank is not None
         themes = sorted(
             (vocabulary.themes[i] for i in experience.direct_theme_ids if i in vocabulary.themes),
             key=lambda t: (t.position, t.name),

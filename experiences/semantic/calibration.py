@@ -70,6 +70,16 @@ def zscores(query: np.ndarray, similarities: list[float]) -> list[float]:
     return [(s - centre) / spread for s in similarities]
 
 
+def similarity_at(query: np.ndarray, z: float) -> float:
+    """The cosine that sits `z` standard deviations above the corpus's mean for this query (-inf: no calibration)."""
+    stats = corpus_stats()
+    if stats is None:
+        return float("-inf")
+    mean, covariance = stats
+    q = query.astype(np.float64)
+    return float(q @ mean) + z * float(np.sqrt(max(q @ covariance @ q, 1e-12)))
+
+
 def forget() -> None:
     with _lock:
         _stats.clear()

@@ -11,8 +11,9 @@ corpus's mean similarity for this query (calibration.py), so that a query about
 nothing in the base brings few "neighbours". Both rankings come from fiches
 `visible_to(viewer)`.
 
-Phase A: a standalone function, measured by bench/relevance.py; its logic moves into
-the search statement (experiences/search/) afterwards. The constants were tuned on
+The search page runs this fusion inside its one SQL statement (experiences.search:
+_meaning_ctes, _hybrid_page_cte), with `meaning_query` below; `fuse` and `hybrid_search`
+are the same rules in Python, for the tuning in bench/relevance.py, which measures both. The constants were tuned on
 half of the relevance set and checked on the other half (see bench/relevance.py).
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import availability, calibration, encoder, neighbours
+from .fields import vector_literal
 
 # Tuned by `bench/relevance.py --tune` on split A of the relevance set (1,350 settings;
 # 400 within 0.02 of the best NDCG@10, 0.830; among those, the one keeping the fewest
@@ -70,7 +72,9 @@ def lexical_ranking(*, viewer, text: str, depth: int = DEPTH) -> list[int]:
     """Ids of today's words-only search, best first (the search page's own ranking)."""
     from ..selectors import experience_search
 
-    result = experience_search(viewer=viewer, params={"q": text, "page_size": depth}, with_facets=False)
+    result = experience_search(
+        viewer=viewer, params={"q": text, "page_size": depth, "match": "words"}, with_facets=False
+    )
     return [experience.pk for experience in result.experiences]
 
 
@@ -84,6 +88,42 @@ def semantic_ranking(*, viewer, text: str, depth: int = DEPTH) -> list[tuple[int
     return [(pk, sim, score) for (pk, sim), score in zip(near, z, strict=True)]
 
 
+def kept_neighbours(
+    semantic: list[tuple[int, float, float]], params: FusionParams = FusionParams()
+) -> list[tuple[int, float]]:
+    """[(id, cosine)] of the neighbours close enough in meaning to count as matches, best first."""
+    if not semantic:
+        return []
+    best = semantic[0][1]
+    return [
+        (pk, sim)
+        for pk, sim, z in semantic
+        if sim >= params.floor and sim >= best - params.margin and z >= params.min_z
+    ]
+
+
+@dataclass(frozen=True)
+class MeaningQuery:
+    """What the search statement needs to add the fiches close to a query in meaning
+    (experiences.search._meaning_ctes): the same rules as `kept_neighbours`, as SQL values."""
+
+    vector: str  # pgvector's text form of the query's e5 vector
+    model: str
+    min_similarity: float  # max(floor, the cosine at SEMANTIC_MIN_Z for this query)
+    margin: float
+    depth: int = DEPTH
+
+
+def meaning_query(text: str, params: FusionParams = FusionParams()) -> MeaningQuery | None:
+    """The query's vector and thresholds, or None when semantic search is off or the text empty."""
+    text = (text or "").strip()
+    if not text or not availability.available():
+        return None
+    vector = encoder.embed_query(text)
+    floor = max(params.floor, calibration.similarity_at(vector, params.min_z))
+    return MeaningQuery(vector_literal(vector), encoder.model_id(), floor, params.margin)
+
+
 def fuse(
     lexical: list[int], semantic: list[tuple[int, float, float]], params: FusionParams = FusionParams()
 ) -> list[HybridHit]:
@@ -91,12 +131,7 @@ def fuse(
     for rank, pk in enumerate(lexical, start=1):
         hits[pk] = HybridHit(pk, params.w_lexical / (params.k + rank), lexical_rank=rank)
     if semantic:
-        best = semantic[0][1]
-        kept = [
-            (pk, sim)
-            for pk, sim, z in semantic
-            if sim >= params.floor and sim >= best - params.margin and z >= params.min_z
-        ]
+        kept = kept_neighbours(semantic, params)
         for rank, (pk, sim) in enumerate(kept, start=1):
             hit = hits.setdefault(pk, HybridHit(pk, 0.0))
             hit.score += params.w_semantic / (params.k + rank)
