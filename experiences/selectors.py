@@ -507,7 +507,7 @@ def _page_experiences(*, raw, text: str, reference) -> list:
         experience.tag_names = sorted(
             vocabulary.tags[i].name for i in experience.search_tag_ids if i in vocabulary.tags
         )
-        if marker:
+        if marker and experience.matched_words:
             experience.title_html = marker.mark_all(experience.title)
             experience.snippet = marker.snippet(bodies[pk])
         else:

@@ -32,6 +32,7 @@ def test_a_dutch_query_finds_the_french_fiche_by_meaning_and_says_so(world):
     assert result.experiences[0].pk == world["gare"].pk
     first = result.experiences[0]
     assert first.matched_meaning and not first.matched_words
+    assert first.snippet is None and first.title_html is None  # no highlight of words that did not match
     assert result.total == len(result.experiences)  # the fused set is what is counted
     assert sum(facet(result, "country").values()) == result.total
 
