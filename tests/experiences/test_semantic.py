@@ -323,7 +323,12 @@ def test_english_and_dutch_queries_find_the_french_demo_fiche_with_the_hybrid_ra
         ids[ref] = ExperienceFactory(**fields).pk
     services.refresh_derived_fields(list(ids.values()))
     jobs.embed_experiences(list(ids.values()))
+    from experiences.selectors import experience_search
+
     for ref, queries in DEMO_QUERIES.items():
         for query in queries:
             hits = hybrid.hybrid_search(viewer=AnonymousUser(), text=query)
             assert hits and hits[0].experience_id == ids[ref], (query, ref)
+            # The search page's own statement ranks it first too.
+            page = experience_search(viewer=AnonymousUser(), params={"q": query}).experiences
+            assert page and page[0].pk == ids[ref] and page[0].matched_meaning, (query, ref)
