@@ -69,10 +69,13 @@ def test_stop_words_do_not_match_every_document(visitor):
     assert titles(search(visitor, "q=à l'école")) == ["Végétaliser la cour de l'école"]
 
 
-def test_query_of_stop_words_only_matches_nothing(visitor):
+def test_query_of_stop_words_only_searches_as_no_text_and_says_so(visitor):
     fiche(title="À la découverte du budget", summary="Été comme hiver, à la mairie.")
-    result = search(visitor, "q=à la")
-    assert result.total == 0
+    fiche(title="Les halles", summary="Le marché couvert.")
+    for query in ("q=à la", "q=les", "q=le la les", "q=A LA"):
+        result = search(visitor, query)
+        assert result.stop_words_only, query
+        assert result.total == 2, query  # every fiche, as with no text
 
 
 def test_typo_gets_did_you_mean_suggestion(visitor):

@@ -21,8 +21,7 @@ How it works (the README has the long version):
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -33,15 +32,17 @@ from django.db.models import Q
 from accounts.visibility import Role, role_of, viewer_organisation_id
 from territories.models import Territory
 
-from . import facet_store
-from .comparability import (
+from .. import facet_store
+from ..comparability import (
     COMPARABLE_LEVELS,
     TERRITORY_PROFILE_SQL,
     Reference,
     comparability_sql,
     comparable_level_sql,
 )
-from .models import Experience
+from ..models import Experience
+from . import registry
+from .text import plain_word
 
 PAGE_SIZE = 20
 MAX_PAGE = 500  # deeper pages cost a sort over every match for nobody
@@ -49,22 +50,8 @@ TAG_FACET_SIZE = 25
 LANDING_CACHE_SECONDS = 600  # a backstop: the generation number already invalidates on write
 TABLE = Experience._meta.db_table
 
-# Facets: URL parameter -> (column, "scalar" or "array").
-FACET_COLUMNS: dict[str, tuple[str, str]] = {
-    "theme": ("search_theme_ids", "array"),
-    "tag": ("search_tag_ids", "array"),
-    "territory_kind": ("search_territory_kind", "scalar"),
-    "country": ("search_country", "scalar"),
-    "region": ("search_region_id", "scalar"),
-    "department": ("search_department_id", "scalar"),
-    "epci_type": ("search_epci_type", "scalar"),
-    "population": ("search_population_band", "scalar"),
-    "density": ("search_density_class", "scalar"),
-    "year": ("search_year", "scalar"),
-    "project_status": ("project_status", "scalar"),
-    "budget": ("search_budget_band", "scalar"),
-    "organisation_kind": ("search_org_kinds", "array"),
-}
+# Facets: URL parameter -> (column, "scalar" or "array"), read from the registry.
+FACET_COLUMNS: dict[str, tuple[str, str]] = {f.name: (f.column, f.shape) for f in registry.FACETS}
 SCALAR_FACETS = [name for name, (_col, kind) in FACET_COLUMNS.items() if kind == "scalar"]
 ARRAY_FACETS = [name for name, (_col, kind) in FACET_COLUMNS.items() if kind == "array"]
 
@@ -73,7 +60,17 @@ ARRAY_FACETS = [name for name, (_col, kind) in FACET_COLUMNS.items() if kind == 
 # Keeping the denormalised columns in step
 # --------------------------------------------------------------------------
 
-_REFRESH_SQL = f"""
+# The copied columns that are not facets (facets say how theirs are computed in the registry),
+# as SQL over the aliases of the `fresh` statement below.
+COPIED_COLUMNS: dict[str, str] = {
+    "search_keywords": "concat_ws(' ', themes.words, tags.words)",
+    "search_places": "COALESCE(p.places, '')",
+    "search_epci_id": "p.epci_id",
+    "search_population": "p.population",
+    **{f.column: f.compute for f in registry.FACETS if f.compute},
+}
+
+_REFRESH_TEMPLATE = f"""
 WITH RECURSIVE target AS (
     SELECT id, lead_territory_id FROM {TABLE} e WHERE __WHERE__
 ),
@@ -110,14 +107,7 @@ orgs AS (
     GROUP BY eo.experience_id
 ),
 fresh AS (
-    SELECT target.id,
-           concat_ws(' ', themes.words, tags.words) AS keywords,
-           COALESCE(p.places, '') AS places,
-           COALESCE(themes.ids, '{{}}') AS theme_ids,
-           COALESCE(tags.ids, '{{}}') AS tag_ids,
-           COALESCE(orgs.kinds, '{{}}') AS org_kinds,
-           p.kind, p.country, p.region_id, p.department_id, p.epci_id, COALESCE(p.epci_type, '') AS epci_type,
-           p.population, COALESCE(p.density_class, '') AS density_class
+    SELECT target.id, __FRESH__
     FROM target
     -- LATERAL: the profile of each target's own territory, by primary key, whatever
     -- the planner's statistics say about the territory table.
@@ -126,30 +116,18 @@ fresh AS (
     LEFT JOIN tags ON tags.experience_id = target.id
     LEFT JOIN orgs ON orgs.experience_id = target.id
 )
-UPDATE {TABLE} e SET
-    search_keywords = fresh.keywords,
-    search_places = fresh.places,
-    search_theme_ids = fresh.theme_ids,
-    search_tag_ids = fresh.tag_ids,
-    search_org_kinds = fresh.org_kinds,
-    search_territory_kind = fresh.kind,
-    search_country = fresh.country,
-    search_region_id = fresh.region_id,
-    search_department_id = fresh.department_id,
-    search_epci_id = fresh.epci_id,
-    search_epci_type = fresh.epci_type,
-    search_population = fresh.population,
-    search_density_class = fresh.density_class
+UPDATE {TABLE} e SET __SET__
 FROM fresh
 WHERE e.id = fresh.id
   -- Rewriting an unchanged row would recompute its tsvector and bloat the table.
-  AND (e.search_keywords, e.search_places, e.search_theme_ids, e.search_tag_ids, e.search_org_kinds,
-       e.search_territory_kind, e.search_country, e.search_region_id, e.search_department_id, e.search_epci_id,
-       e.search_epci_type, e.search_population, e.search_density_class)
-      IS DISTINCT FROM
-      (fresh.keywords, fresh.places, fresh.theme_ids, fresh.tag_ids, fresh.org_kinds, fresh.kind, fresh.country,
-       fresh.region_id, fresh.department_id, fresh.epci_id, fresh.epci_type, fresh.population, fresh.density_class)
+  AND (__OLD__) IS DISTINCT FROM (__NEW__)
 """
+_REFRESH_SQL = (
+    _REFRESH_TEMPLATE.replace("__FRESH__", ", ".join(f"{sql} AS {col}" for col, sql in COPIED_COLUMNS.items()))
+    .replace("__SET__", ", ".join(f"{col} = fresh.{col}" for col in COPIED_COLUMNS))
+    .replace("__OLD__", ", ".join(f"e.{col}" for col in COPIED_COLUMNS))
+    .replace("__NEW__", ", ".join(f"fresh.{col}" for col in COPIED_COLUMNS))
+)
 
 
 def refresh_search_fields(experience_ids=None) -> int:
@@ -250,20 +228,16 @@ def add_search_terms(experience_ids=None) -> None:
         )
 
 
-_WORD_RE = re.compile(r"[\w]+(?:['’-][\w]+)*", re.UNICODE)
-
-
-def plain_word(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def suggest_query(query: str, *, viewer) -> str | None:
+def suggest_query(spec: SearchSpec, *, found: int) -> str | None:
     """A corrected query when some words are unknown and a close known word exists.
 
-    The correction is offered only if it finds at least one fiche the viewer
-    may read, so the vocabulary can never reveal anything.
+    Offered only when the correction is another query for PostgreSQL (not the
+    same lexemes spelt otherwise: "à l'écoles" for "à l'école") and finds more
+    fiches than the `found` the search already has, with every other filter of
+    `spec` and only among the fiches the viewer may read: the vocabulary never
+    reveals anything, and a suggestion never leads to fewer results.
     """
+    query = spec.text
     words = [w for w in re.findall(r"\w+", query, re.UNICODE) if len(w) >= 4 and not w.isdigit()]
     if not words:
         return None
@@ -291,14 +265,15 @@ def suggest_query(query: str, *, viewer) -> str | None:
             corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", fixes[plain], corrected, count=1)
     if corrected == query:
         return None
-    vis_sql, vis_params = visibility_sql(viewer)
+    where_sql, where_params = _where(replace(spec, text=corrected), with_facets=True)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {TABLE} WHERE {vis_sql} AND search_vector @@ periscope_tsquery(%s))",
-            [*vis_params, corrected],
+            f"""SELECT periscope_tsquery(%s)::text <> periscope_tsquery(%s)::text,
+                       (SELECT count(*) FROM (SELECT 1 FROM {TABLE} e WHERE {where_sql} LIMIT %s) m)""",
+            [query, corrected, *where_params, found + 1],
         )
-        found = cursor.fetchone()[0]
-    return corrected if found else None
+        different, count = cursor.fetchone()
+    return corrected if different and count > found else None
 
 
 # --------------------------------------------------------------------------
@@ -515,6 +490,30 @@ def _where(spec: SearchSpec, *, with_facets: bool = False, with_level: bool = Tr
     if with_level and spec.reference and spec.comparable_level:
         where.append(comparable_level_sql(spec.reference, spec.comparable_level))
     return " AND ".join(f"({w})" for w in where).replace('"experiences_experience".', "e."), params
+
+
+def matching_sql(spec: SearchSpec) -> tuple[str, list]:
+    """`SELECT e.id FROM … WHERE …`: every fiche of the search (all its conditions, the
+    comparability band included), for a `pk__in` or a count."""
+    where_sql, params = _where(spec, with_facets=True)
+    return f"SELECT e.id FROM {TABLE} e WHERE {where_sql}", params
+
+
+def ordered_ids(spec: SearchSpec, *, limit: int | None = None) -> list[int]:
+    """Every fiche id of the search in the page's order (the first `limit`): what exports write."""
+    where_sql, where_params = _where(spec, with_facets=True)
+    score_sql, score_params, order_sql = _score_sql(spec)
+    comp_sql = comparability_sql(spec.reference) if spec.reference else "NULL::float8"
+    limit_sql = "" if limit is None else f" LIMIT {int(limit)}"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT e.id FROM (SELECT e.id, e.published_at, e.created_at, {score_sql} AS score,
+                                        {comp_sql} AS comparability
+                                 FROM {TABLE} e WHERE {where_sql}) e
+                ORDER BY {order_sql}{limit_sql}""",
+            [*score_params, *where_params],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_in_sql: bool = False) -> RawResult:
