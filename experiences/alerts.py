@@ -1,8 +1,12 @@
 """Saved searches and their weekly e-mail alert of new matching experiences.
 
-A saved search keeps the query string of the search page. When "comparable to
-my territory" is on, the reader's *current* reference territory is put in the
-query each time it runs, so the alert follows a change of collectivité.
+A saved search keeps the exact state of the search page: its query string with
+the reference territory made explicit (the remembered collectivité the page
+applied, or `ref=` for none), the comparability band, the sort and every facet
+value; it reopens, and its alert runs, with exactly that. Only when the reader
+chose "comparable to my territory" is the reference left out of the saved
+query: the reader's *current* reference territory is then put in each time it
+runs, so the alert follows a change of collectivité.
 
 The digest runs the saved query through the search selector with the owner as
 viewer (the visibility rule applies: a confidential fiche of another client is
@@ -51,7 +55,9 @@ def clean_query(query: str | QueryDict) -> str:
         params.pop(key, None)
     for key in list(params):
         values = [v for v in params.getlist(key) if v != ""]
-        if values:
+        if key == "ref" and not values:
+            params.setlist(key, [""])  # explicitly no reference: not the owner's remembered one
+        elif values:
             params.setlist(key, values)
         else:
             del params[key]
@@ -64,7 +70,7 @@ def clean_query(query: str | QueryDict) -> str:
 def saved_search_params(saved: SavedSearch) -> QueryDict:
     """The parameters the search runs with, the owner's reference territory put in when asked."""
     params = QueryDict(saved.query, mutable=True)
-    if saved.comparable_to_mine:
+    if saved.comparable_to_mine and "ref" not in params:
         reference = saved.user.reference_territory
         if reference is not None:
             params["ref"] = reference.slug
@@ -111,10 +117,16 @@ def saved_search_create(
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied(_("Connectez-vous pour enregistrer une recherche."))
     _check_alerts_allowed(user, weekly_digest)
+    query = clean_query(query)
+    if comparable_to_mine:
+        # Following the reader's reference territory: the one of today is not part of the state.
+        params = QueryDict(query, mutable=True)
+        params.pop("ref", None)
+        query = params.urlencode()
     saved = SavedSearch(
         user=user,
         name=name.strip(),
-        query=clean_query(query),
+        query=query,
         comparable_to_mine=comparable_to_mine,
         weekly_digest=weekly_digest,
         language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
@@ -130,6 +142,7 @@ def saved_search_update(
     saved: SavedSearch,
     by,
     name: str | None = None,
+    query: str | None = None,
     comparable_to_mine: bool | None = None,
     weekly_digest: bool | None = None,
     language: str | None = None,
@@ -138,6 +151,8 @@ def saved_search_update(
     _check_alerts_allowed(by, weekly_digest)
     if name is not None:
         saved.name = name.strip()
+    if query is not None:
+        saved.query = clean_query(query)
     if comparable_to_mine is not None:
         saved.comparable_to_mine = comparable_to_mine
     if weekly_digest is not None:

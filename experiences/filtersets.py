@@ -103,7 +103,7 @@ _FORM_CLASSES: dict = {}
 
 def facet_filter(facet: registry.Facet) -> django_filters.Filter:
     """The FilterSet filter of one registry facet (several values: repeated parameter)."""
-    common = {"label": facet.label, "method": "filter_facet"}
+    common = {"label": facet.label, "method": "filter_noop"}
     if facet.queryset is not None:
         return django_filters.ModelMultipleChoiceFilter(queryset=facet.queryset, to_field_name="slug", **common)
     if facet.pattern is not None:

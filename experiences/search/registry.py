@@ -196,7 +196,9 @@ FACETS: tuple[Facet, ...] = (
         vocabulary="tag",
         order=BY_COUNT,
     ),
-    Facet("territory_kind", _("Type de territoire"), "search_territory_kind", compute="p.kind", choices=_territory_kinds),
+    Facet(
+        "territory_kind", _("Type de territoire"), "search_territory_kind", compute="p.kind", choices=_territory_kinds
+    ),
     Facet(
         "country",
         _("Pays"),
@@ -224,9 +226,7 @@ FACETS: tuple[Facet, ...] = (
         vocabulary="territory",
         order=BY_COUNT,
     ),
-    Facet(
-        "epci_type", _("Type d'EPCI"), "search_epci_type", compute="COALESCE(p.epci_type, '')", choices=_epci_types
-    ),
+    Facet("epci_type", _("Type d'EPCI"), "search_epci_type", compute="COALESCE(p.epci_type, '')", choices=_epci_types),
     Facet("population", _("Population"), "search_population_band", choices=_population_bands),
     Facet(
         "density",

@@ -146,7 +146,7 @@ def _query_without(params: QueryDict, key: str, value: str | None = None) -> str
     return q.urlencode()
 
 
-def _effective_params(params, viewer) -> QueryDict:
+def effective_params(params, viewer) -> QueryDict:
     """The request's parameters, plus the remembered reference territory when none is given.
 
     An explicit empty `ref=` means "no reference"; the remembered one is only a default.
@@ -184,7 +184,7 @@ def _to_querydict(params) -> QueryDict:
 
 
 def _prepared(params, viewer) -> tuple[ExperienceFilterSet, QueryDict]:
-    params = _effective_params(params or {}, viewer)
+    params = effective_params(params or {}, viewer)
     filterset = ExperienceFilterSet(params, queryset=Experience.objects.visible_to(viewer), request=_Request(viewer))
     return filterset, params
 
@@ -543,5 +543,3 @@ def _chips(filterset, data: dict, params: QueryDict, reference) -> list[Chip]:
 def experience_facets(*, viewer, params=None) -> list[Facet]:
     """Only the facet counts of a search (same rules as experience_search)."""
     return experience_search(viewer=viewer, params=params).facets
-
-
