@@ -349,13 +349,14 @@ def _page_rows(raw) -> dict[int, Experience]:
     return by_id
 
 
-def _plain_body(experience: Experience) -> str:
-    """The text a snippet is cut from: summary, then the long texts' words (no tag, entity or list sign)."""
-    return " ".join(
+def _plain_body(experience: Experience) -> list[str]:
+    """The texts a snippet is cut from, each field apart: summary, then the long texts' words
+    (no tag, entity or list sign)."""
+    return [
         to_excerpt(value) if name in RICH_TEXT_FIELDS else value
         for name in search.BODY_FIELDS
         if (value := getattr(experience, name))
-    )
+    ]
 
 
 def _page_experiences(*, raw, text: str, reference) -> list:
@@ -370,7 +371,11 @@ def _page_experiences(*, raw, text: str, reference) -> list:
         vocabulary = _vocabulary(raw.generation, force=True)
     # Every word of the page looked up at once (nothing to ask once the process has seen them).
     bodies = {pk: _plain_body(e) for pk, e in by_id.items()} if text else {}
-    marker = highlight.Marker(raw.tsquery, [*bodies.values(), *(e.title for e in by_id.values())]) if text else None
+    marker = (
+        highlight.Marker(raw.tsquery, [*(t for b in bodies.values() for t in b), *(e.title for e in by_id.values())])
+        if text
+        else None
+    )
     page, english = [], get_language() == "en"
     for pk, score, comparability_score in raw.hits:
         experience = by_id.get(pk)
