@@ -8,13 +8,11 @@ the same fiches. Every count and every fiche comes from rows `visible_to(viewer)
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models.base import ModelState
 from django.http import QueryDict
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -26,8 +24,8 @@ from .. import comparability, highlight
 from ..content import RICH_TEXT_FIELDS
 from ..filtersets import ExperienceFilterSet
 from ..models import Experience, Tag, Theme
+from . import caches, registry
 from . import engine as search
-from . import registry
 from .text import meaningful_text
 
 # --------------------------------------------------------------------------
@@ -304,33 +302,17 @@ class _Vocabulary(NamedTuple):
     tags: dict[int, _Label]
 
 
-_VOCABULARY: _Vocabulary | None = None
-
-
 def _vocabulary(generation: int | None, *, force: bool = False) -> _Vocabulary:
     """The thesaurus and tag names, read once per search generation and process."""
-    global _VOCABULARY
     if generation is None:
         generation = search.current_generation()
-    if force or _VOCABULARY is None or _VOCABULARY.generation != generation:
+
+    def build() -> _Vocabulary:
         themes = {t.pk: t for t in Theme.objects.all()}
         tags = {pk: _Label(slug, name) for pk, slug, name in Tag.objects.values_list("id", "slug", "name")}
-        _VOCABULARY = _Vocabulary(generation, themes, tags)
-    return _VOCABULARY
+        return _Vocabulary(generation, themes, tags)
 
-
-def _instance(model, db: str, names: tuple[str, ...], values) -> Any:
-    """A model instance holding `names` (the others deferred), as Model.from_db() builds it.
-
-    Filled directly: from_db() walks every field of the model for each row,
-    a third of a page's Python time for a rare word. No pre_init/post_init
-    signal is connected to these models (a test checks it).
-    """
-    instance = model.__new__(model)
-    instance.__dict__.update(zip(names, values, strict=True))
-    instance._state = ModelState()
-    instance._state.adding, instance._state.db = False, db
-    return instance
+    return caches.per_generation("vocabulary", generation, build, force=force)
 
 
 def _page_rows(raw) -> dict[int, Experience]:
@@ -340,9 +322,9 @@ def _page_rows(raw) -> dict[int, Experience]:
     cache_territory = Experience._meta.get_field("lead_territory").set_cached_value
     by_id = {}
     for pk, row in raw.rows.items():
-        experience = _instance(Experience, db, columns.experience, row[:n])
+        experience = Experience.from_db(db, columns.experience, row[:n])
         territory_row = row[n : n + m]
-        territory = None if territory_row[0] is None else _instance(Territory, db, columns.territory, territory_row)
+        territory = None if territory_row[0] is None else Territory.from_db(db, columns.territory, territory_row)
         cache_territory(experience, territory)
         experience.direct_theme_ids = row[-1]
         by_id[pk] = experience
@@ -427,21 +409,16 @@ def _labels(table: str, ids) -> dict[int, _Label]:
         return {pk: _Label(slug, name) for pk, slug, name in cursor.fetchall()}
 
 
-_TERRITORY_LABELS: dict[int, _Label] = {}
-_TERRITORY_LABELS_READ_AT = 0.0
-TERRITORY_LABELS_SECONDS = 600  # régions and départements are renamed by an import, not by users
-
-
-def _territory_labels(ids: set[int]) -> dict[int, _Label]:
-    """Names of the régions and départements in the facets, kept per process for ten minutes."""
-    global _TERRITORY_LABELS_READ_AT
-    if time.monotonic() - _TERRITORY_LABELS_READ_AT > TERRITORY_LABELS_SECONDS:
-        _TERRITORY_LABELS.clear()
-        _TERRITORY_LABELS_READ_AT = time.monotonic()
-    missing = ids - _TERRITORY_LABELS.keys()
+def _territory_labels(ids: set[int], generation: int | None) -> dict[int, _Label]:
+    """Names of the régions and départements in the facets, kept per process and search generation
+    (a territory import ends with a full refresh of the search columns, which bumps it)."""
+    known: dict[int, _Label] = caches.per_generation(
+        "territory_labels", search.current_generation() if generation is None else generation, dict
+    )
+    missing = ids - known.keys()
     if missing:
-        _TERRITORY_LABELS.update(_labels(Territory._meta.db_table, missing))
-    return {pk: _TERRITORY_LABELS[pk] for pk in ids if pk in _TERRITORY_LABELS}
+        known.update(_labels(Territory._meta.db_table, missing))
+    return {pk: known[pk] for pk in ids if pk in known}
 
 
 def _facets(counts: dict, data: dict, generation: int | None = None) -> list[Facet]:
@@ -455,7 +432,7 @@ def _facets(counts: dict, data: dict, generation: int | None = None) -> list[Fac
     territory_ids |= {t.pk for name in by_territory for t in data.get(name) or []}
     # Labels as plain tuples: model instances for a hundred départements cost
     # more than the counts themselves.
-    territories = _territory_labels(territory_ids)
+    territories = _territory_labels(territory_ids, generation)
     tags = vocabulary.tags
     if data.get("tag"):
         tags = {**tags, **{t.pk: t for t in data["tag"]}}

@@ -425,15 +425,8 @@ def test_snippet_window_word_count_is_the_regex_word_count():
 
 
 def test_page_fiches_hold_the_database_values_and_defer_the_rest(visitor):
-    from django.db.models import signals
-
     from experiences.search import PAGE_FIELDS
-    from territories.models import Territory
 
-    # The page's instances are filled without Model.__init__: nothing may listen to it.
-    for model in (Experience, Territory):
-        assert not signals.pre_init.has_listeners(model)
-        assert not signals.post_init.has_listeners(model)
     made = fiche(title="Une gare rénovée", budget_amount=125000)
     for query in ("", "q=gare"):
         (found,) = search(visitor, query).experiences

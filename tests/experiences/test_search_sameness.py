@@ -224,9 +224,7 @@ def test_case_10_snippets_start_on_a_word_keep_fields_apart_and_mark_cuts(visito
         "de la halle et des abords, qui dureront plusieurs mois selon le calendrier du chantier."
     )
     experience = fiche(title="Reconversion", summary="Des territoires ruraux", context=long_text)
-    snippet = next(
-        e.snippet for e in experience_search(viewer=visitor, params=QueryDict("q=gare camion")).experiences
-    )
+    snippet = next(e.snippet for e in experience_search(viewer=visitor, params=QueryDict("q=gare camion")).experiences)
     assert experience.pk
     text = str(snippet)
     for fragment in text.split("…"):
