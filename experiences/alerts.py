@@ -43,7 +43,13 @@ logger = logging.getLogger(__name__)
 # Parameters that describe a page of results, not the search itself.
 VOLATILE_PARAMS = ("page", "page_size", "ref_q", "csrfmiddlewaretoken")
 DIGEST_MAX = 30  # fiches listed in one e-mail; the link shows them all
-DIGEST_INTERVAL = datetime.timedelta(days=6)  # a weekly beat that runs twice does not mail twice
+# The beat runs every morning; an alert is due when its last run is older than this
+# (a little under its period, so that a run a few minutes late still counts as due).
+DIGEST_INTERVALS = {
+    SavedSearch.AlertFrequency.DAILY: datetime.timedelta(hours=20),
+    SavedSearch.AlertFrequency.WEEKLY: datetime.timedelta(days=6),
+}
+DIGEST_INTERVAL = DIGEST_INTERVALS[SavedSearch.AlertFrequency.WEEKLY]
 COMPARABLE_DEFAULT_LEVEL = "2"
 
 
@@ -111,7 +117,14 @@ def _check_owner(saved: SavedSearch, by) -> None:
 
 @transaction.atomic
 def saved_search_create(
-    *, user, name: str, query: str, comparable_to_mine: bool = False, weekly_digest: bool = False, language: str = ""
+    *,
+    user,
+    name: str,
+    query: str,
+    comparable_to_mine: bool = False,
+    weekly_digest: bool = False,
+    alert_frequency: str = SavedSearch.AlertFrequency.WEEKLY,
+    language: str = "",
 ) -> SavedSearch:
     """Save a search for a signed-in reader."""
     if not getattr(user, "is_authenticated", False):
@@ -129,6 +142,7 @@ def saved_search_create(
         query=query,
         comparable_to_mine=comparable_to_mine,
         weekly_digest=weekly_digest,
+        alert_frequency=alert_frequency,
         language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
     )
     saved.full_clean()
@@ -145,8 +159,10 @@ def saved_search_update(
     query: str | None = None,
     comparable_to_mine: bool | None = None,
     weekly_digest: bool | None = None,
+    alert_frequency: str | None = None,
     language: str | None = None,
 ) -> SavedSearch:
+    """Rename, re-criteria, turn the alert on or off or change how often it runs (owner only)."""
     _check_owner(saved, by)
     _check_alerts_allowed(by, weekly_digest)
     if name is not None:
@@ -157,6 +173,8 @@ def saved_search_update(
         saved.comparable_to_mine = comparable_to_mine
     if weekly_digest is not None:
         saved.weekly_digest = weekly_digest
+    if alert_frequency is not None:
+        saved.alert_frequency = alert_frequency
     if language is not None and language in dict(settings.LANGUAGES):
         saved.language = language
     saved.full_clean()
@@ -174,11 +192,12 @@ def saved_search_delete(*, saved: SavedSearch, by) -> None:
 
 
 def due_saved_searches(*, now: datetime.datetime | None = None) -> list[int]:
-    """Ids of the saved searches whose weekly alert is on and was not run in the last six days."""
+    """Ids of the saved searches whose alert is on and was not run within its period."""
     now = now or timezone.now()
     members = SavedSearch.objects.filter(members_q()).values("pk")
     qs = SavedSearch.objects.filter(weekly_digest=True, user__is_active=True, pk__in=members).exclude(user__email="")
-    qs = qs.exclude(last_notified_at__gt=now - DIGEST_INTERVAL)
+    for frequency, interval in DIGEST_INTERVALS.items():
+        qs = qs.exclude(alert_frequency=frequency, last_notified_at__gt=now - interval)
     return list(qs.order_by("pk").values_list("pk", flat=True))
 
 
@@ -223,8 +242,9 @@ def saved_search_send_digest(*, saved_search_id: int, now: datetime.datetime | N
         )
         if saved is None or not saved.user.is_active or not saved.user.email or not can_have_alerts(saved.user):
             return DigestOutcome(False, 0)
-        if saved.last_notified_at and saved.last_notified_at > now - DIGEST_INTERVAL:
-            return DigestOutcome(False, 0)  # already run this week (a second beat, a retried task)
+        interval = DIGEST_INTERVALS.get(saved.alert_frequency, DIGEST_INTERVAL)
+        if saved.last_notified_at and saved.last_notified_at > now - interval:
+            return DigestOutcome(False, 0)  # already run this period (a second beat, a retried task)
         saved.last_notified_at = now
         saved.save(update_fields=["last_notified_at"])
         # The user's language, for the search labels and for the e-mail alike.

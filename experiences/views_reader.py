@@ -172,12 +172,13 @@ def saved_search_create(request):
             query=query,
             comparable_to_mine=bool(form.cleaned_data.get("comparable_to_mine")),
             weekly_digest=form.cleaned_data.get("weekly_digest", False),
+            alert_frequency=form.cleaned_data.get("alert_frequency") or SavedSearch.AlertFrequency.WEEKLY,
             language=get_language(),
         )
         if saved.weekly_digest:
             messages.success(
                 request,
-                _("Recherche « %(name)s » enregistrée : vous recevrez chaque lundi les nouvelles expériences.")
+                _("Recherche « %(name)s » enregistrée : vous recevrez les nouvelles expériences par courriel.")
                 % {"name": saved.name},
             )
         else:
@@ -221,6 +222,7 @@ def saved_search_edit(request, pk: int):
             query=query if query is not None else None,
             comparable_to_mine=bool(form.cleaned_data.get("comparable_to_mine")),
             weekly_digest=form.cleaned_data.get("weekly_digest", saved.weekly_digest),
+            alert_frequency=form.cleaned_data.get("alert_frequency") or saved.alert_frequency,
             language=get_language(),
         )
         messages.success(request, _("Recherche « %(name)s » modifiée.") % {"name": saved.name})

@@ -223,7 +223,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "experiences-saved-search-digests": {
         "task": "experiences.tasks.send_saved_search_digests",
-        "schedule": crontab(day_of_week="mon", hour=7, minute=30),  # every Monday at 07:30, Paris time
+        # Every day at 07:30, Paris time: daily alerts each morning, weekly ones every seventh day.
+        "schedule": crontab(hour=7, minute=30),
     },
     # Catch-up for fiches whose vector is missing or older than the fiche (a lost task,
     # a bulk write in-process, a model change): see experiences/semantic/jobs.py.
