@@ -160,9 +160,9 @@ def test_case_4_the_results_offer_an_exporter_control(client, member):
     fiche(title="Une gare")
     client.force_login(member)
     body = client.get("/experiences/?q=gare").content.decode()
-    assert 'action="/experiences/export/?q=gare"' in body
+    assert '<form id="export-results" method="post" action="/experiences/export/?q=gare"' in body
     for fmt in ("csv", "xlsx", "json"):
-        assert f'name="format" value="{fmt}"' in body
+        assert f'form="export-results" name="format" value="{fmt}"' in body
     assert "Exporter" in body
     assert 'value="json"' in client.get("/en/experiences/?q=gare").content.decode()
 
