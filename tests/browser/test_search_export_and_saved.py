@@ -3,6 +3,7 @@ on a desktop and a phone."""
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -32,7 +33,7 @@ def test_a_member_exports_the_results_and_reopens_a_saved_comparable_search(live
     # The JSON export holds exactly the page's fiches, in its order.
     with page.expect_download() as download:
         control.get_by_role("button", name="JSON").click()
-    exported = json.loads(open(download.value.path(), encoding="utf-8").read())
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     assert exported["count"] == count
     assert [e["titre"] for e in exported["experiences"]] == titles
 
