@@ -54,9 +54,9 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.machine import yardstick  # noqa: E402
-from experiences import search as engine  # noqa: E402
 from experiences.filtersets import ExperienceFilterSet  # noqa: E402
 from experiences.models import Experience, Tag, Theme  # noqa: E402
+from experiences.search import engine  # noqa: E402
 from experiences.synthetic import REF_PREFIX, generate_synthetic_experiences  # noqa: E402
 from territories.models import Territory  # noqa: E402
 

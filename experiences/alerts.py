@@ -1,8 +1,12 @@
 """Saved searches and their weekly e-mail alert of new matching experiences.
 
-A saved search keeps the query string of the search page. When "comparable to
-my territory" is on, the reader's *current* reference territory is put in the
-query each time it runs, so the alert follows a change of collectivité.
+A saved search keeps the exact state of the search page: its query string with
+the reference territory made explicit (the remembered collectivité the page
+applied, or `ref=` for none), the comparability band, the sort and every facet
+value; it reopens, and its alert runs, with exactly that. Only when the reader
+chose "comparable to my territory" is the reference left out of the saved
+query: the reader's *current* reference territory is then put in each time it
+runs, so the alert follows a change of collectivité.
 
 The digest runs the saved query through the search selector with the owner as
 viewer (the visibility rule applies: a confidential fiche of another client is
@@ -39,7 +43,13 @@ logger = logging.getLogger(__name__)
 # Parameters that describe a page of results, not the search itself.
 VOLATILE_PARAMS = ("page", "page_size", "ref_q", "csrfmiddlewaretoken")
 DIGEST_MAX = 30  # fiches listed in one e-mail; the link shows them all
-DIGEST_INTERVAL = datetime.timedelta(days=6)  # a weekly beat that runs twice does not mail twice
+# The beat runs every morning; an alert is due when its last run is older than this
+# (a little under its period, so that a run a few minutes late still counts as due).
+DIGEST_INTERVALS = {
+    SavedSearch.AlertFrequency.DAILY: datetime.timedelta(hours=20),
+    SavedSearch.AlertFrequency.WEEKLY: datetime.timedelta(days=6),
+}
+DIGEST_INTERVAL = DIGEST_INTERVALS[SavedSearch.AlertFrequency.WEEKLY]
 COMPARABLE_DEFAULT_LEVEL = "2"
 
 
@@ -51,7 +61,9 @@ def clean_query(query: str | QueryDict) -> str:
         params.pop(key, None)
     for key in list(params):
         values = [v for v in params.getlist(key) if v != ""]
-        if values:
+        if key == "ref" and not values:
+            params.setlist(key, [""])  # explicitly no reference: not the owner's remembered one
+        elif values:
             params.setlist(key, values)
         else:
             del params[key]
@@ -64,7 +76,7 @@ def clean_query(query: str | QueryDict) -> str:
 def saved_search_params(saved: SavedSearch) -> QueryDict:
     """The parameters the search runs with, the owner's reference territory put in when asked."""
     params = QueryDict(saved.query, mutable=True)
-    if saved.comparable_to_mine:
+    if saved.comparable_to_mine and "ref" not in params:
         reference = saved.user.reference_territory
         if reference is not None:
             params["ref"] = reference.slug
@@ -105,18 +117,32 @@ def _check_owner(saved: SavedSearch, by) -> None:
 
 @transaction.atomic
 def saved_search_create(
-    *, user, name: str, query: str, comparable_to_mine: bool = False, weekly_digest: bool = False, language: str = ""
+    *,
+    user,
+    name: str,
+    query: str,
+    comparable_to_mine: bool = False,
+    weekly_digest: bool = False,
+    alert_frequency: str = SavedSearch.AlertFrequency.WEEKLY,
+    language: str = "",
 ) -> SavedSearch:
     """Save a search for a signed-in reader."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied(_("Connectez-vous pour enregistrer une recherche."))
     _check_alerts_allowed(user, weekly_digest)
+    query = clean_query(query)
+    if comparable_to_mine:
+        # Following the reader's reference territory: the one of today is not part of the state.
+        params = QueryDict(query, mutable=True)
+        params.pop("ref", None)
+        query = params.urlencode()
     saved = SavedSearch(
         user=user,
         name=name.strip(),
-        query=clean_query(query),
+        query=query,
         comparable_to_mine=comparable_to_mine,
         weekly_digest=weekly_digest,
+        alert_frequency=alert_frequency,
         language=language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE,
     )
     saved.full_clean()
@@ -130,18 +156,25 @@ def saved_search_update(
     saved: SavedSearch,
     by,
     name: str | None = None,
+    query: str | None = None,
     comparable_to_mine: bool | None = None,
     weekly_digest: bool | None = None,
+    alert_frequency: str | None = None,
     language: str | None = None,
 ) -> SavedSearch:
+    """Rename, re-criteria, turn the alert on or off or change how often it runs (owner only)."""
     _check_owner(saved, by)
     _check_alerts_allowed(by, weekly_digest)
     if name is not None:
         saved.name = name.strip()
+    if query is not None:
+        saved.query = clean_query(query)
     if comparable_to_mine is not None:
         saved.comparable_to_mine = comparable_to_mine
     if weekly_digest is not None:
         saved.weekly_digest = weekly_digest
+    if alert_frequency is not None:
+        saved.alert_frequency = alert_frequency
     if language is not None and language in dict(settings.LANGUAGES):
         saved.language = language
     saved.full_clean()
@@ -159,11 +192,12 @@ def saved_search_delete(*, saved: SavedSearch, by) -> None:
 
 
 def due_saved_searches(*, now: datetime.datetime | None = None) -> list[int]:
-    """Ids of the saved searches whose weekly alert is on and was not run in the last six days."""
+    """Ids of the saved searches whose alert is on and was not run within its period."""
     now = now or timezone.now()
     members = SavedSearch.objects.filter(members_q()).values("pk")
     qs = SavedSearch.objects.filter(weekly_digest=True, user__is_active=True, pk__in=members).exclude(user__email="")
-    qs = qs.exclude(last_notified_at__gt=now - DIGEST_INTERVAL)
+    for frequency, interval in DIGEST_INTERVALS.items():
+        qs = qs.exclude(alert_frequency=frequency, last_notified_at__gt=now - interval)
     return list(qs.order_by("pk").values_list("pk", flat=True))
 
 
@@ -208,8 +242,9 @@ def saved_search_send_digest(*, saved_search_id: int, now: datetime.datetime | N
         )
         if saved is None or not saved.user.is_active or not saved.user.email or not can_have_alerts(saved.user):
             return DigestOutcome(False, 0)
-        if saved.last_notified_at and saved.last_notified_at > now - DIGEST_INTERVAL:
-            return DigestOutcome(False, 0)  # already run this week (a second beat, a retried task)
+        interval = DIGEST_INTERVALS.get(saved.alert_frequency, DIGEST_INTERVAL)
+        if saved.last_notified_at and saved.last_notified_at > now - interval:
+            return DigestOutcome(False, 0)  # already run this period (a second beat, a retried task)
         saved.last_notified_at = now
         saved.save(update_fields=["last_notified_at"])
         # The user's language, for the search labels and for the e-mail alike.

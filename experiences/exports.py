@@ -16,7 +16,6 @@ import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import QuerySet
@@ -32,13 +31,14 @@ from openpyxl.utils import get_column_letter
 from accounts.roles import Role, has_role
 from core.spreadsheet import neutralise
 
+from . import search
 from .columns import COLUMNS, Column, ExportContext
-from .filtersets import ExperienceFilterSet
 from .models import Experience, SelectionItem
 
 # Up to this many rows the file is built in the request; beyond, a Celery job.
 SYNC_MAX_ROWS = 1_000
 MAX_ROWS = 100_000
+CHUNK = 500  # fiches read per query (with their relations prefetched)
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -51,9 +51,24 @@ def columns_for(viewer) -> list[Column]:
     return [c for c in COLUMNS if consultant or not c.consultant_only]
 
 
-def export_queryset(*, viewer, params: Mapping[str, Any]) -> QuerySet:
-    """The fiches of a search (its query-string parameters), of a list of `ids`, or of the
-    reader's selection (`selection=1`), always within what `viewer` may read."""
+class ExportRows:
+    """The fiches of an export, in order: their ids and the queryset they are read from."""
+
+    def __init__(self, ids: list[int], queryset: QuerySet):
+        self.ids = ids
+        self.queryset = queryset
+
+    def count(self) -> int:
+        return len(self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def export_queryset(*, viewer, params: Mapping[str, Any]) -> ExportRows:
+    """The fiches of a search (its query-string parameters, through the search entry point, in
+    the page's order), of a list of `ids`, or of the reader's selection (`selection=1`), always
+    within what `viewer` may read."""
     base = Experience.objects.visible_to(viewer)
     query = QueryDict(mutable=True)
     for key, value in params.items():
@@ -61,28 +76,39 @@ def export_queryset(*, viewer, params: Mapping[str, Any]) -> QuerySet:
     ids = [int(v) for v in query.getlist("ids") if str(v).isdigit()]
     if query.get("selection") and getattr(viewer, "is_authenticated", False):
         # The reader's kept selection; still intersected with what they may read.
-        queryset = base.filter(pk__in=SelectionItem.objects.filter(user=viewer).values("experience_id"))
+        wanted = list(
+            SelectionItem.objects.filter(user=viewer).order_by("added_at", "id").values_list("experience_id", flat=True)
+        )
+        ids = list(base.filter(pk__in=wanted).values_list("pk", flat=True))
+        order = {pk: n for n, pk in enumerate(wanted)}
+        ids.sort(key=order.__getitem__)
     elif ids:
-        queryset = base.filter(pk__in=ids)
+        visible = set(base.filter(pk__in=ids).values_list("pk", flat=True))
+        ids = [pk for pk in dict.fromkeys(ids) if pk in visible]
     else:
-        filterset = ExperienceFilterSet(query, queryset=base, request=SimpleNamespace(user=viewer))
-        queryset = filterset.qs if filterset.is_valid() else base.none()
-    return (
-        queryset.select_related("lead_territory")
-        .prefetch_related("themes", "tags")
-        .order_by("-published_at", "-created_at", "pk")
-    )
+        for key in ("page", "page_size", "format"):
+            query.pop(key, None)
+        ids = search.search_ids(params=query, viewer=viewer, limit=MAX_ROWS + 1) or []
+    return ExportRows(ids, base)
 
 
-def _rows(queryset: QuerySet, columns: list[Column], progress: Callable[[int], None] | None) -> Iterator[list[Any]]:
+def _rows(rows: ExportRows, columns: list[Column], progress: Callable[[int], None] | None) -> Iterator[list[Any]]:
     ctx = ExportContext.build()
-    queryset = queryset.select_related("lead_territory", "client_organisation").prefetch_related(
+    queryset = rows.queryset.select_related("lead_territory", "client_organisation").prefetch_related(
         "themes", "tags", "territories", "sources"
     )
-    for n, experience in enumerate(queryset.iterator(chunk_size=500), start=1):
-        yield [column.export(experience, ctx) for column in columns]
-        if progress is not None and n % 500 == 0:
-            progress(n)
+    n = 0
+    for offset in range(0, len(rows.ids), CHUNK):
+        chunk = rows.ids[offset : offset + CHUNK]
+        by_id = {e.pk: e for e in queryset.filter(pk__in=chunk)}
+        for pk in chunk:
+            experience = by_id.get(pk)
+            if experience is None:  # deleted or hidden since the ids were read
+                continue
+            n += 1
+            yield [column.export(experience, ctx) for column in columns]
+            if progress is not None and n % CHUNK == 0:
+                progress(n)
 
 
 def _csv_cell(value: Any) -> Any:
@@ -158,12 +184,15 @@ WRITERS = {"csv": write_csv, "xlsx": write_xlsx, "json": write_json}
 
 
 def build_export(
-    *, queryset: QuerySet, viewer, format: str, progress: Callable[[int], None] | None = None
+    *, queryset: ExportRows | QuerySet, viewer, format: str, progress: Callable[[int], None] | None = None
 ) -> tuple[bytes, str]:
     """The file's bytes and its name."""
     if format not in WRITERS:
         raise ValueError(f"Unknown export format: {format}")
     columns = columns_for(viewer)
-    content = WRITERS[format](_rows(queryset[:MAX_ROWS], columns, progress), columns)
+    if isinstance(queryset, QuerySet):  # fiches already chosen (an import's, in the benchmark)
+        queryset = ExportRows(list(queryset.values_list("pk", flat=True)[:MAX_ROWS]), queryset)
+    rows = ExportRows(queryset.ids[:MAX_ROWS], queryset.queryset)
+    content = WRITERS[format](_rows(rows, columns, progress), columns)
     filename = f"periscope-experiences-{timezone.localtime():%Y%m%d-%H%M}.{format}"
     return content, filename

@@ -1,10 +1,11 @@
 """THE filter definition for experiences, shared by the HTML view and the API.
 
-Every filter reads the experience row only (the denormalised `search_*`
-columns), so the search selector can compile the same conditions into its one
-SQL statement, and `.qs` gives the same rows for any other read path.
-Facet filters take several values (repeated parameter): OR within a facet,
-AND across facets.
+The facet filters are declared from the search registry
+(`experiences.search.registry`); this FilterSet validates parameters, and the
+search engine compiles the validated values into its one SQL statement, for
+the page as for `.qs` (which runs the same statement's conditions). Facet
+filters take several values (repeated parameter): OR within a facet, AND
+across facets.
 """
 
 import copy
@@ -13,13 +14,14 @@ from functools import cached_property
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from territories.models import Territory
 
-from .models import BUDGET_BANDS, POPULATION_BANDS, Experience, Organisation, Tag, Theme
+from .models import Experience
+from .search import registry
 
 SORT_CHOICES = [
     ("relevance", _("Pertinence")),
@@ -36,35 +38,7 @@ COMPARABLE_CHOICES = [
     ("2", _("Territoires proches")),
     ("3", _("Élargi")),
 ]
-EPCI_TYPE_CHOICES = [c for c in Territory.Subkind.choices if c[0]]
-POPULATION_CHOICES = [(code, label) for code, label, _upper in POPULATION_BANDS]
-BUDGET_CHOICES = [(code, label) for code, label, _upper in BUDGET_BANDS]
-COUNTRY_NAMES = {
-    "FR": _("France"),
-    "BE": _("Belgique"),
-    "LU": _("Luxembourg"),
-    "CH": _("Suisse"),
-    "DE": _("Allemagne"),
-    "IT": _("Italie"),
-    "ES": _("Espagne"),
-    "PT": _("Portugal"),
-    "GR": _("Grèce"),
-    "NL": _("Pays-Bas"),
-    "GB": _("Royaume-Uni"),
-    "CA": _("Canada"),
-    "BF": _("Burkina Faso"),
-    "SN": _("Sénégal"),
-    "MA": _("Maroc"),
-    "TN": _("Tunisie"),
-}
-
-
-class PeriscopeSearchQuery(SearchQuery):
-    """`periscope_tsquery(text)`: websearch syntax over the French configuration (see migration 0004)."""
-
-    def as_sql(self, compiler, connection, function=None, template=None):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return f"periscope_tsquery({sql})", params
+COUNTRY_NAMES = registry.COUNTRY_NAMES
 
 
 class CodeListField(forms.Field):
@@ -101,12 +75,6 @@ def plain_value(value):
     return value
 
 
-def _visible_tags(request):
-    # A tag used only on fiches the reader may not see must not be accepted,
-    # or its name would show in the chips of selected filters.
-    return Tag.objects.visible_to(getattr(request, "user", None))
-
-
 class _ShallowCopied(dict):
     """Declared filters whose deepcopy() copies each filter one level deep."""
 
@@ -138,55 +106,26 @@ class _ShallowFields(dict):
 _FORM_CLASSES: dict = {}
 
 
-class ExperienceFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Recherche"), method="filter_text", max_length=200)
-    theme = django_filters.ModelMultipleChoiceFilter(
-        label=_("Thème"), queryset=Theme.objects.all(), to_field_name="slug", method="filter_facet"
-    )
-    tag = django_filters.ModelMultipleChoiceFilter(
-        label=_("Mot-clé"), queryset=_visible_tags, to_field_name="slug", method="filter_facet"
-    )
-    territory_kind = django_filters.MultipleChoiceFilter(
-        label=_("Type de territoire"), choices=Territory.Kind.choices, method="filter_facet"
-    )
-    country = CodeListFilter(label=_("Pays"), pattern=r"[A-Z]{2}", method="filter_facet")
-    region = django_filters.ModelMultipleChoiceFilter(
-        label=_("Région"),
-        queryset=Territory.objects.filter(kind=Territory.Kind.REGION),
-        to_field_name="slug",
-        method="filter_facet",
-    )
-    department = django_filters.ModelMultipleChoiceFilter(
-        label=_("Département / province"),
-        queryset=Territory.objects.filter(kind__in=[Territory.Kind.DEPARTMENT, Territory.Kind.PROVINCE]),
-        to_field_name="slug",
-        method="filter_facet",
-    )
-    epci_type = django_filters.MultipleChoiceFilter(
-        label=_("Type d'EPCI"), choices=EPCI_TYPE_CHOICES, method="filter_facet"
-    )
-    population = django_filters.MultipleChoiceFilter(
-        label=_("Population"), choices=POPULATION_CHOICES, method="filter_facet"
-    )
-    density = django_filters.MultipleChoiceFilter(
-        label=_("Densité"), choices=Territory.DensityClass.choices, method="filter_facet"
-    )
-    year = CodeListFilter(label=_("Année de début"), pattern=r"(19|20)\d\d", convert=int, method="filter_facet")
-    project_status = django_filters.MultipleChoiceFilter(
-        label=_("État du projet"), choices=Experience.ProjectStatus.choices, method="filter_facet"
-    )
-    budget = django_filters.MultipleChoiceFilter(label=_("Budget"), choices=BUDGET_CHOICES, method="filter_facet")
-    organisation_kind = django_filters.MultipleChoiceFilter(
-        label=_("Type d'acteur"), choices=Organisation.Kind.choices, method="filter_facet"
-    )
+def facet_filter(facet: registry.Facet) -> django_filters.Filter:
+    """The FilterSet filter of one registry facet (several values: repeated parameter)."""
+    common = {"label": facet.label, "method": "filter_noop"}
+    if facet.queryset is not None:
+        return django_filters.ModelMultipleChoiceFilter(queryset=facet.queryset, to_field_name="slug", **common)
+    if facet.pattern is not None:
+        return CodeListFilter(pattern=facet.pattern, convert=facet.convert, **common)
+    return django_filters.MultipleChoiceFilter(choices=facet.choices, **common)
+
+
+class _ExperienceFilters(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Recherche"), method="filter_noop", max_length=200)
     territory = django_filters.ModelChoiceFilter(
         label=_("Dans le territoire"),
         queryset=Territory.objects.all(),
         to_field_name="slug",
-        method="filter_territory",
+        method="filter_noop",
     )
     status = django_filters.MultipleChoiceFilter(
-        label=_("Statut éditorial"), choices=Experience.Status.choices, field_name="status"
+        label=_("Statut éditorial"), choices=Experience.Status.choices, method="filter_noop"
     )
     # Not row filters: the reference territory, how strictly to compare, the order.
     ref = django_filters.ModelChoiceFilter(
@@ -199,21 +138,7 @@ class ExperienceFilterSet(django_filters.FilterSet):
     sort = django_filters.ChoiceFilter(label=_("Trier par"), choices=SORT_CHOICES, method="filter_noop")
     match = django_filters.ChoiceFilter(label=_("Correspondance"), choices=MATCH_CHOICES, method="filter_noop")
 
-    FACETS = (
-        "theme",
-        "tag",
-        "territory_kind",
-        "country",
-        "region",
-        "department",
-        "epci_type",
-        "population",
-        "density",
-        "year",
-        "project_status",
-        "budget",
-        "organisation_kind",
-    )
+    FACETS = registry.NAMES
 
     class Meta:
         model = Experience
@@ -221,8 +146,14 @@ class ExperienceFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         # django-filter deep-copies every declared filter for each instance
-        # (querysets, choices, lazy labels): a third of the Python time of a
-        # search. A shallow copy per filter is enough, with its own `extra`
+        # (querysets, choices, lazy labels), and builds a form class per instance.
+        # Measured by bench/search_tricks.py (2026-12-06, 2 shared cores): with
+        # the shallow copies and the shared form class below, validation takes
+        # 1.2 ms instead of 6.9 ms per search — about half of a rare-word search.
+        # They rely on django-filter's FilterSet.__init__/get_form_class and on
+        # Django's BaseForm deep copy of base_fields: django-filter is pinned in
+        # pyproject.toml, and tests/experiences/test_search.py checks `.qs` and
+        # the reader-dependent tag field still work. A shallow copy per filter is enough, with its own `extra`
         # (the queryset filters write the reader's queryset into it) and no
         # cached form field.
         self.base_filters = _ShallowCopied(type(self).base_filters)
@@ -248,31 +179,7 @@ class ExperienceFilterSet(django_filters.FilterSet):
     @staticmethod
     def facet_q(name: str, value) -> Q | None:
         """The condition of one facet (OR of its values), or None if nothing is selected."""
-        value = plain_value(value)
-        if not value:
-            return None
-        if name in ("theme", "tag", "region", "department"):
-            ids = [obj.pk for obj in value]
-            if name == "theme":
-                return Q(search_theme_ids__overlap=ids)
-            if name == "tag":
-                return Q(search_tag_ids__overlap=ids)
-            return Q(**{f"search_{name}_id__in": ids})
-        column = {
-            "territory_kind": "search_territory_kind",
-            "country": "search_country",
-            "epci_type": "search_epci_type",
-            "population": "search_population_band",
-            "density": "search_density_class",
-            "year": "search_year",
-            "project_status": "project_status",
-            "budget": "search_budget_band",
-        }.get(name)
-        if column:
-            return Q(**{f"{column}__in": list(value)})
-        if name == "organisation_kind":
-            return Q(search_org_kinds__overlap=list(value))
-        raise KeyError(name)
+        return registry.BY_NAME[name].q(plain_value(value))
 
     @staticmethod
     def territory_q(territory: Territory) -> Q:
@@ -306,17 +213,32 @@ class ExperienceFilterSet(django_filters.FilterSet):
             conditions.append(Q(status__in=data["status"]))
         return conditions
 
-    # --- django-filter methods (for `.qs`) ---------------------------------
-    def filter_text(self, queryset, name, value):
-        value = (value or "").strip()
-        return queryset.filter(search_vector=PeriscopeSearchQuery(value)) if value else queryset
+    # --- `.qs`: the search entry point's fiches ------------------------------
+    def filter_queryset(self, queryset):
+        """The fiches the search finds for these parameters, the comparability band included.
 
-    def filter_facet(self, queryset, name, value: list[str]):
-        q = self.facet_q(name, value)
-        return queryset if q is None else queryset.filter(q)
+        Not filter by filter: the conditions are compiled once, by the search
+        engine from `values`, so `.qs` cannot drift from the page.
+        """
+        from .search import engine
+        from .search.results import spec_of
 
-    def filter_territory(self, queryset, name, value: str):
-        return queryset.filter(self.territory_q(value)) if value else queryset
+        sql, params = engine.matching_sql(spec_of(self, viewer=getattr(self.request, "user", None)))
+        return queryset.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - the engine's SQL, values as parameters
 
+    # Every filter's own method does nothing: filter_queryset() above applies them all.
     def filter_noop(self, queryset, name, value: str):
         return queryset
+
+
+# The facet filters come from the registry: declared through the FilterSet's own metaclass, so
+# django-filter sees them exactly as if they were written in the class body.
+ExperienceFilterSet = type(_ExperienceFilters)(
+    "ExperienceFilterSet",
+    (_ExperienceFilters,),
+    {
+        "__module__": __name__,
+        "__doc__": "The experience filters: the registry's facets, text, territory, status, reference and sort.",
+        **{facet.name: facet_filter(facet) for facet in registry.FACETS},
+    },
+)

@@ -13,17 +13,18 @@ from .models import SavedSearch
 class SavedSearchForm(forms.ModelForm):
     class Meta:
         model = SavedSearch
-        fields = ["name", "comparable_to_mine", "weekly_digest"]
+        fields = ["name", "comparable_to_mine", "weekly_digest", "alert_frequency"]
         labels = {
             "name": _("Nom de la recherche"),
             "comparable_to_mine": _("Seulement des territoires comparables à ma collectivité"),
-            "weekly_digest": _("M'envoyer chaque semaine les nouvelles expériences par courriel"),
+            "weekly_digest": _("M'envoyer les nouvelles expériences par courriel"),
+            "alert_frequency": _("Fréquence de l'alerte"),
         }
         help_texts = {
             "name": _("Pour la retrouver dans « Mes recherches »."),
             "comparable_to_mine": _("Suit votre collectivité de référence, même si vous en changez."),
             "weekly_digest": _(
-                "Un courriel le lundi, seulement s'il y a du nouveau ; chaque expérience n'est signalée qu'une fois."
+                "Un courriel le matin, seulement s'il y a du nouveau ; chaque expérience n'est signalée qu'une fois."
             ),
         }
 
@@ -31,9 +32,12 @@ class SavedSearchForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["name"].widget.attrs.update({"autocomplete": "off", "maxlength": 120})
+        if "alert_frequency" in self.fields:
+            self.fields["alert_frequency"].required = False  # weekly unless chosen
         if not has_role(user, Role.MEMBER):
             # E-mail alerts are for members; a visitor account saves the search only.
             del self.fields["weekly_digest"]
+            del self.fields["alert_frequency"]
         if user.reference_territory_id is None:
             self.fields["comparable_to_mine"].disabled = True
             self.fields["comparable_to_mine"].help_text = _(

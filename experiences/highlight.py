@@ -143,14 +143,24 @@ class Marker:
             return mark_safe(escape(text))
         return mark_safe(_marked(text, 0, len(text), self.spans(text)))
 
-    def snippet(self, text: str) -> SafeString:
-        """Up to two fragments of `text` around its matches, matches in <mark>."""
-        text = " ".join((text or "").split())
+    def snippet(self, fields: str | Iterable[str]) -> SafeString:
+        """Up to two fragments of the fields around their matches, matches in <mark>.
+
+        A fragment stays inside one field (fields are never run together),
+        starts at a word — at a sentence start when one is near — and ends on a
+        word; "…" marks where text was cut.
+        """
+        texts = [" ".join(f.split()) for f in ([fields] if isinstance(fields, str) else fields) if f and f.strip()]
+        if not texts:
+            return mark_safe("")
+        # One string, fields separated by "\n" (whitespace is normalised above, so "\n" is only that).
+        text = "\n".join(texts)
         spans = self.spans(text)
         if not spans:
-            lead = LEAD.match(text)
-            end = lead.end() if lead else len(text)
-            return mark_safe(escape(text[:end]) + (" …" if end < len(text) else ""))
+            first = texts[0]
+            lead = LEAD.match(first)
+            end = _clean_end(first, lead.end() if lead else len(first))
+            return mark_safe(escape(first[:end]) + (" …" if end < len(first) else ""))
         # A window starts a few words before a match and runs about MAX_WORDS words;
         # the best windows are those holding the most matches.
         # Spans are sorted and never overlap: their starts and ends are both ascending,
@@ -158,27 +168,34 @@ class Marker:
         starts, ends = [a for a, _b in spans], [b for _a, b in spans]
         windows = []
         for first in starts[:MAX_WINDOWS]:
-            start = _word_start(text, max(0, first - BEFORE_CHARS))
-            stop = _word_end(text, min(len(text), start + WINDOW_CHARS), spans, starts)
+            field_start = text.rfind("\n", 0, first) + 1
+            field_end = text.find("\n", first)
+            field_end = len(text) if field_end < 0 else field_end
+            start = _fragment_start(text, first, field_start)
+            stop = _word_end(text, min(field_end, max(start + WINDOW_CHARS, first)), spans, starts)
             # Whitespace is normalised above: spaces + 1 bounds the word count from above.
             if text.count(" ", start, stop) >= MAX_WORDS:
                 more = WORDS_AND_ONE_MORE.match(text, start, stop)
                 if more:  # short words: the word count decides
-                    stop = more.end(1)
+                    stop = _word_end(text, more.end(1), spans, starts)
+            stop = max(_clean_end(text, stop, start), min(ends[bisect_left(starts, first)], field_end))
             inside = max(0, bisect_right(ends, stop) - bisect_left(starts, start))
-            windows.append((inside, -start, start, stop))
-        chosen: list[tuple[int, int]] = []
-        for _count, _neg, start, stop in sorted(windows, reverse=True):
-            if all(stop <= a or start >= b for a, b in chosen):
-                chosen.append((start, stop))
+            windows.append((inside, -start, start, stop, field_start, field_end))
+        chosen: list[tuple[int, int, int, int]] = []
+        for _count, _neg, start, stop, field_start, field_end in sorted(windows, reverse=True):
+            if all(stop <= a or start >= b for a, b, _fs, _fe in chosen):
+                chosen.append((start, stop, field_start, field_end))
             if len(chosen) == MAX_FRAGMENTS:
                 break
-        return mark_safe(
-            " … ".join(
-                _marked(text, start, stop, spans[bisect_left(starts, start) : bisect_right(ends, stop)])
-                for start, stop in sorted(chosen)
-            )
-        )
+        pieces = []
+        for start, stop, field_start, field_end in sorted(chosen):
+            piece = _marked(text, start, stop, spans[bisect_left(starts, start) : bisect_right(ends, stop)])
+            if start > field_start and not _sentence_start(text, start, field_start):
+                piece = "… " + piece
+            if stop < field_end and text[stop - 1] not in ".!?…":
+                piece += " …"
+            pieces.append(piece)
+        return mark_safe(" ".join(pieces).replace("… …", "…"))
 
 
 LEAD = re.compile(rf"(?:\W*\w+){{1,{MIN_WORDS}}}")
@@ -193,13 +210,39 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _word_start(text: str, i: int) -> int:
-    """`i`, moved forward to the start of the next word unless it is at one already."""
-    if i == 0 or not text[i - 1].isalnum():
-        return i
-    while i < len(text) and text[i].isalnum():
+SENTENCE_REACH = 120  # a sentence start this far before a match is where its fragment starts
+SENTENCE_END = re.compile(r"[.!?…]\s")
+TRAILING = re.compile(r"[\s,;:(«\"'’–—-]+$")
+
+
+def _sentence_start(text: str, i: int, field_start: int) -> bool:
+    return i == field_start or (i >= 2 and text[i - 1] == " " and text[i - 2] in ".!?…")
+
+
+def _fragment_start(text: str, first: int, field_start: int) -> int:
+    """Where a fragment around the match at `first` starts: the field's start or a sentence's
+    start when one is within SENTENCE_REACH, else the start of a whitespace-separated word
+    about BEFORE_CHARS before (never inside "Pont-de-Vaux" or "l'ancienne")."""
+    reach = max(field_start, first - SENTENCE_REACH)
+    if reach == field_start:
+        return field_start
+    found = None
+    for match in SENTENCE_END.finditer(text, reach, first):
+        found = match.end()
+    if found is not None:
+        return found
+    i = max(field_start, first - BEFORE_CHARS)
+    space = text.find(" ", i, first)
+    i = first if space < 0 else space + 1
+    while i < first and not text[i].isalnum():  # no leading punctuation
         i += 1
     return i
+
+
+def _clean_end(text: str, stop: int, start: int = 0) -> int:
+    """`stop`, moved back over trailing punctuation and spaces (a fragment ends on a word)."""
+    trailing = TRAILING.search(text, start, stop)
+    return trailing.start() if trailing and trailing.start() > start else stop
 
 
 def _word_end(text: str, i: int, spans, starts) -> int:
@@ -207,7 +250,8 @@ def _word_end(text: str, i: int, spans, starts) -> int:
     k = bisect_left(starts, i) - 1  # the last span starting before i: the only one that can hold it
     if k >= 0 and spans[k][1] > i:
         return spans[k][1]
-    while 0 < i < len(text) and text[i].isalnum() and text[i - 1].isalnum():
+    # Back to the end of a whitespace-separated word ("Pont-de-Vaux" is not cut after "Pont").
+    while 0 < i < len(text) and not text[i].isspace() and not text[i - 1].isspace():
         i -= 1
     return i
 

@@ -615,7 +615,11 @@ class SelectionItem(models.Model):
 
 
 class SavedSearch(models.Model):
-    """A search a member keeps, optionally followed by a weekly e-mail of new matching fiches."""
+    """A search a member keeps, optionally followed by an e-mail of new matching fiches (daily or weekly)."""
+
+    class AlertFrequency(models.TextChoices):
+        DAILY = "daily", _("Chaque jour")
+        WEEKLY = "weekly", _("Chaque semaine")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("utilisateur"), on_delete=models.CASCADE, related_name="saved_searches"
@@ -627,7 +631,11 @@ class SavedSearch(models.Model):
         default=False,
         help_text=_("Suit ma collectivité de référence, même si j'en change."),
     )
-    weekly_digest = models.BooleanField(_("alerte hebdomadaire par courriel"), default=False)
+    # The alert's on/off switch (named when alerts were weekly only); how often: alert_frequency.
+    weekly_digest = models.BooleanField(_("alerte par courriel"), default=False)
+    alert_frequency = models.CharField(
+        _("fréquence de l'alerte"), max_length=8, choices=AlertFrequency.choices, default=AlertFrequency.WEEKLY
+    )
     language = models.CharField(_("langue des courriels"), max_length=8, choices=settings.LANGUAGES, default="fr")
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     last_notified_at = models.DateTimeField(_("dernière alerte"), null=True, blank=True)

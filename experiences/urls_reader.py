@@ -14,5 +14,6 @@ urlpatterns = [
     path("recherches/", views.saved_search_list, name="saved_searches"),
     path("recherches/enregistrer/", views.saved_search_create, name="saved_search_create"),
     path("recherches/<int:pk>/", views.saved_search_update, name="saved_search_update"),
+    path("recherches/<int:pk>/modifier/", views.saved_search_edit, name="saved_search_edit"),
     path("recherches/<int:pk>/supprimer/", views.saved_search_delete, name="saved_search_delete"),
 ]

@@ -23,6 +23,7 @@ from core.throttling import throttle
 from . import alerts, exports, selection, selectors, selectors_map
 from .forms_reader import SavedSearchForm
 from .models import Experience, SavedSearch
+from .search import results as search_results
 
 COMPARE_MAX = 6
 
@@ -159,12 +160,10 @@ def saved_search_list(request):
 @login_required
 def saved_search_create(request):
     """Save the search whose query string this page received (GET shows the form, POST saves)."""
-    query = alerts.clean_query(request.POST.get("query", "") if request.method == "POST" else request.GET)
+    # The state as the page ran it: the remembered reference territory made explicit.
+    shown = search_results.effective_params(request.GET, request.user)
+    query = alerts.clean_query(request.POST.get("query", "") if request.method == "POST" else shown)
     initial = {"name": _default_name(request), "weekly_digest": alerts.can_have_alerts(request.user)}
-    reference = request.user.reference_territory
-    if reference is not None and request.GET.get("ref", reference.slug) == reference.slug:
-        # A search compared with my own collectivité: keep following it.
-        initial["comparable_to_mine"] = bool(request.GET.get("comparable"))
     form = SavedSearchForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         saved = alerts.saved_search_create(
@@ -173,12 +172,13 @@ def saved_search_create(request):
             query=query,
             comparable_to_mine=bool(form.cleaned_data.get("comparable_to_mine")),
             weekly_digest=form.cleaned_data.get("weekly_digest", False),
+            alert_frequency=form.cleaned_data.get("alert_frequency") or SavedSearch.AlertFrequency.WEEKLY,
             language=get_language(),
         )
         if saved.weekly_digest:
             messages.success(
                 request,
-                _("Recherche « %(name)s » enregistrée : vous recevrez chaque lundi les nouvelles expériences.")
+                _("Recherche « %(name)s » enregistrée : vous recevrez les nouvelles expériences par courriel.")
                 % {"name": saved.name},
             )
         else:
@@ -205,6 +205,33 @@ def saved_search_update(request, pk: int):
     else:
         messages.success(request, _("Alerte hebdomadaire arrêtée pour « %(name)s ».") % {"name": saved.name})
     return redirect("experiences:saved_searches")
+
+
+@login_required
+def saved_search_edit(request, pk: int):
+    """Rename a saved search, turn its alert on or off, or replace its criteria by the search it was
+    reopened as (`query`, sent by the form)."""
+    saved = get_object_or_404(SavedSearch, pk=pk, user=request.user)
+    form = SavedSearchForm(request.POST or None, user=request.user, instance=saved)
+    if request.method == "POST" and form.is_valid():
+        query = request.POST.get("query")
+        alerts.saved_search_update(
+            saved=saved,
+            by=request.user,
+            name=form.cleaned_data["name"],
+            query=query if query is not None else None,
+            comparable_to_mine=bool(form.cleaned_data.get("comparable_to_mine")),
+            weekly_digest=form.cleaned_data.get("weekly_digest", saved.weekly_digest),
+            alert_frequency=form.cleaned_data.get("alert_frequency") or saved.alert_frequency,
+            language=get_language(),
+        )
+        messages.success(request, _("Recherche « %(name)s » modifiée.") % {"name": saved.name})
+        return redirect("experiences:saved_searches")
+    return render(
+        request,
+        "experiences/saved_search_form.html",
+        {"form": form, "query": saved.query, "search_url": alerts.saved_search_url(saved), "saved": saved},
+    )
 
 
 @login_required

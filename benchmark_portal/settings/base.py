@@ -98,6 +98,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # True behind PgBouncer in transaction pooling mode (README, "Scaling out").
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False)
 DATABASES["default"].setdefault("TEST", {})
+# pgvector's HNSW scans (semantic and hybrid search, experiences/semantic): 100 candidates (the
+# hybrid DEPTH), and an iterative scan that keeps reading the graph until that many fiches pass
+# the visibility and filter conditions of the same statement. Connection options cost no query;
+# a server without pgvector keeps them as unused placeholders. (Behind PgBouncer, list
+# "options" in its ignore_startup_parameters or set these two on the database instead.)
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = f"{_options.get('options', '')} -c hnsw.ef_search=100 -c hnsw.iterative_scan=strict_order".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -223,7 +230,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "experiences-saved-search-digests": {
         "task": "experiences.tasks.send_saved_search_digests",
-        "schedule": crontab(day_of_week="mon", hour=7, minute=30),  # every Monday at 07:30, Paris time
+        # Every day at 07:30, Paris time: daily alerts each morning, weekly ones every seventh day.
+        "schedule": crontab(hour=7, minute=30),
     },
     # Suggestions ("Vouliez-vous dire") are drawn from public fiches only; writes add words,
     # this full rebuild removes those of fiches that left the public (also queued on such a change).

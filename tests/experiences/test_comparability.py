@@ -164,7 +164,7 @@ def test_at_most_five_similar_experiences(visitor, geo):
 
 
 def test_a_common_tag_takes_its_newest_fiches_and_a_rare_one_all_of_its(visitor, geo, monkeypatch):
-    from experiences import search as engine
+    from experiences.search import engine
 
     monkeypatch.setattr(engine, "SIMILAR_PER_KEY", 3)
     common, rare = TagFactory(name="tiers-lieu"), TagFactory(name="halle ferroviaire")
@@ -180,7 +180,7 @@ def test_a_common_tag_takes_its_newest_fiches_and_a_rare_one_all_of_its(visitor,
 
 
 def test_title_words_bring_candidates_only_while_few_fiches_share_a_key(visitor, geo, monkeypatch):
-    from experiences import search as engine
+    from experiences.search import engine
 
     common = TagFactory(name="halle")
     source = fiche(title="Une recyclerie solidaire", tags=[common])

@@ -196,3 +196,52 @@ def test_a_failed_sending_leaves_the_fiches_for_the_next_run(member, geo, themes
     assert saved.last_notified_at is None
     monkeypatch.undo()
     assert alerts.saved_search_send_digest(saved_search_id=saved.pk).experiences == 1
+
+
+@pytest.mark.django_db
+def test_a_saved_search_is_renamed_its_alert_made_daily_and_its_criteria_kept(client, member, geo, themes):
+    tiers = themes[1]
+    saved = _saved(member, "q=gare&ref=chabaniere&comparable=2&sort=newest&theme=tiers-lieux", days_ago=3)
+    client.force_login(member)
+    page = client.get(f"/experiences/recherches/{saved.pk}/modifier/")
+    assert page.status_code == 200 and page.context["query"] == saved.query
+    response = client.post(
+        f"/experiences/recherches/{saved.pk}/modifier/",
+        {"name": "Gares comparables", "weekly_digest": "on", "alert_frequency": "daily", "query": saved.query},
+    )
+    assert response.status_code == 302
+    saved.refresh_from_db()
+    assert (saved.name, saved.alert_frequency, saved.weekly_digest) == ("Gares comparables", "daily", True)
+    assert saved.query == "comparable=2&q=gare&ref=chabaniere&sort=newest&theme=tiers-lieux"
+    fiche(title="Une gare", lead_territory=geo.mornant, themes=[tiers])
+    now = timezone.now()
+    assert alerts.due_saved_searches(now=now) == [saved.pk]
+    assert alerts.saved_search_send_digest(saved_search_id=saved.pk, now=now).sent
+    assert alerts.due_saved_searches(now=now + datetime.timedelta(hours=12)) == []
+    assert alerts.due_saved_searches(now=now + datetime.timedelta(days=1)) == [saved.pk]  # daily: due again
+    SavedSearch.objects.filter(pk=saved.pk).update(alert_frequency="weekly")
+    assert alerts.due_saved_searches(now=now + datetime.timedelta(days=1)) == []  # weekly: not yet
+
+
+@pytest.mark.django_db
+def test_another_member_cannot_open_the_edit_form_of_my_saved_search(client, member, member_b):
+    saved = alerts.saved_search_create(user=member, name="Mine", query="q=gare")
+    client.force_login(member_b)
+    assert client.get(f"/experiences/recherches/{saved.pk}/modifier/").status_code == 404
+    assert client.post(f"/experiences/recherches/{saved.pk}/modifier/", {"name": "Theirs"}).status_code == 404
+    saved.refresh_from_db()
+    assert saved.name == "Mine"
+
+
+@pytest.mark.django_db
+def test_the_alert_replays_the_saved_reference_not_the_owners_current_one(member, geo, themes):
+    tiers = themes[1]
+    member.reference_territory = geo.montpellier
+    member.save()
+    saved = _saved(member, "theme=tiers-lieux&ref=chabaniere&comparable=1")
+    fiche(title="Tiers-lieu de bourg", lead_territory=geo.mornant, themes=[tiers])
+    fiche(title="Tiers-lieu de métropole", lead_territory=geo.lyon, themes=[tiers])
+    alerts.saved_search_send_digest(saved_search_id=saved.pk)
+    body = mail.outbox[0].body
+    assert "Tiers-lieu de bourg" in body and "Tiers-lieu de métropole" not in body
+    assert "ref=chabaniere" in body and "montpellier" not in body

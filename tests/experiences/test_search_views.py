@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from tests.experiences.search_helpers import fiche, make_geo, theme_tree
 from tests.factories import TagFactory
+from tests.query_counts import expected_query_count
 
 pytestmark = pytest.mark.django_db
 
@@ -84,12 +85,12 @@ def test_api_rejects_invalid_filters(client, corpus):
     assert "population" in response.json()
 
 
-def test_api_search_query_count_is_pinned(client, corpus, django_assert_max_num_queries):
+def test_api_search_query_count_is_pinned(client, corpus):
     client.get(f"{API}?q=gare")  # warm the per-process caches (content types, etc.)
     # Validation (theme, département, ref), reference profile, SET + the search statement (+ 2 savepoints
     # in tests), the page with headlines, themes and tags, facet labels (themes, territories, tags),
     # the "did you mean" lookup (fewer than 5 results).
-    with django_assert_max_num_queries(13):
+    with expected_query_count("api.search.filtered"):
         response = client.get(f"{API}?q=gare&theme=tiers-lieux&department=departement-rhone&ref=chabaniere")
     assert response.status_code == 200
 
@@ -140,11 +141,31 @@ def test_api_landing_is_served_from_cache_until_content_changes(client, corpus, 
     assert client.get(f"{API}?q=gare").json()["total"] == 6
 
 
-def test_search_page_query_count_is_pinned(client, corpus, django_assert_max_num_queries):
+def test_search_page_query_count_is_pinned(client, corpus):
     client.get(LIST)
-    with django_assert_max_num_queries(13):
+    with expected_query_count("page.search.filtered"):
         response = client.get(f"{LIST}?q=gare&theme=tiers-lieux&department=departement-rhone&ref=chabaniere")
     assert response.status_code == 200
+    with expected_query_count("page.search.landing"):
+        assert client.get(LIST).status_code == 200
+
+
+def test_export_map_and_saved_search_query_counts_are_pinned(client, corpus, member):
+    from experiences import alerts
+
+    client.force_login(member)
+    export, map_url = "/experiences/export/?q=gare&ref=chabaniere&comparable=3", "/experiences/carte/?q=gare"
+    # Each once before counting: per-process caches (labels, content types) are filled by then.
+    client.post(export, {"format": "csv"})
+    client.get(map_url)
+    saved = alerts.saved_search_create(user=member, name="Gares", query="q=gare&ref=chabaniere")
+    alerts.new_matches(saved)
+    with expected_query_count("export.search.csv"):
+        assert client.post(export, {"format": "csv"}).status_code == 200
+    with expected_query_count("page.map.filtered"):
+        assert client.get(map_url).status_code == 200
+    with expected_query_count("alerts.saved_search.replay"):
+        assert alerts.new_matches(saved) == []
 
 
 def test_htmx_request_gets_only_the_search_region(client, corpus):

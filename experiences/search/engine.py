@@ -21,8 +21,7 @@ How it works (the README has the long version):
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -33,15 +32,17 @@ from django.db.models import Q
 from accounts.visibility import Role, role_of, viewer_organisation_id
 from territories.models import Territory
 
-from . import facet_store
-from .comparability import (
+from .. import facet_store
+from ..comparability import (
     COMPARABLE_LEVELS,
     TERRITORY_PROFILE_SQL,
     Reference,
     comparability_sql,
     comparable_level_sql,
 )
-from .models import Experience
+from ..models import Experience
+from . import registry
+from .text import plain_word
 
 PAGE_SIZE = 20
 MAX_PAGE = 500  # deeper pages cost a sort over every match for nobody
@@ -49,22 +50,8 @@ TAG_FACET_SIZE = 25
 LANDING_CACHE_SECONDS = 600  # a backstop: the generation number already invalidates on write
 TABLE = Experience._meta.db_table
 
-# Facets: URL parameter -> (column, "scalar" or "array").
-FACET_COLUMNS: dict[str, tuple[str, str]] = {
-    "theme": ("search_theme_ids", "array"),
-    "tag": ("search_tag_ids", "array"),
-    "territory_kind": ("search_territory_kind", "scalar"),
-    "country": ("search_country", "scalar"),
-    "region": ("search_region_id", "scalar"),
-    "department": ("search_department_id", "scalar"),
-    "epci_type": ("search_epci_type", "scalar"),
-    "population": ("search_population_band", "scalar"),
-    "density": ("search_density_class", "scalar"),
-    "year": ("search_year", "scalar"),
-    "project_status": ("project_status", "scalar"),
-    "budget": ("search_budget_band", "scalar"),
-    "organisation_kind": ("search_org_kinds", "array"),
-}
+# Facets: URL parameter -> (column, "scalar" or "array"), read from the registry.
+FACET_COLUMNS: dict[str, tuple[str, str]] = {f.name: (f.column, f.shape) for f in registry.FACETS}
 SCALAR_FACETS = [name for name, (_col, kind) in FACET_COLUMNS.items() if kind == "scalar"]
 ARRAY_FACETS = [name for name, (_col, kind) in FACET_COLUMNS.items() if kind == "array"]
 
@@ -73,7 +60,17 @@ ARRAY_FACETS = [name for name, (_col, kind) in FACET_COLUMNS.items() if kind == 
 # Keeping the denormalised columns in step
 # --------------------------------------------------------------------------
 
-_REFRESH_SQL = f"""
+# The copied columns that are not facets (facets say how theirs are computed in the registry),
+# as SQL over the aliases of the `fresh` statement below.
+COPIED_COLUMNS: dict[str, str] = {
+    "search_keywords": "concat_ws(' ', themes.words, tags.words)",
+    "search_places": "COALESCE(p.places, '')",
+    "search_epci_id": "p.epci_id",
+    "search_population": "p.population",
+    **{f.column: f.compute for f in registry.FACETS if f.compute},
+}
+
+_REFRESH_TEMPLATE = f"""
 WITH RECURSIVE target AS (
     SELECT id, lead_territory_id FROM {TABLE} e WHERE __WHERE__
 ),
@@ -110,14 +107,7 @@ orgs AS (
     GROUP BY eo.experience_id
 ),
 fresh AS (
-    SELECT target.id,
-           concat_ws(' ', themes.words, tags.words) AS keywords,
-           COALESCE(p.places, '') AS places,
-           COALESCE(themes.ids, '{{}}') AS theme_ids,
-           COALESCE(tags.ids, '{{}}') AS tag_ids,
-           COALESCE(orgs.kinds, '{{}}') AS org_kinds,
-           p.kind, p.country, p.region_id, p.department_id, p.epci_id, COALESCE(p.epci_type, '') AS epci_type,
-           p.population, COALESCE(p.density_class, '') AS density_class
+    SELECT target.id, __FRESH__
     FROM target
     -- LATERAL: the profile of each target's own territory, by primary key, whatever
     -- the planner's statistics say about the territory table.
@@ -126,30 +116,18 @@ fresh AS (
     LEFT JOIN tags ON tags.experience_id = target.id
     LEFT JOIN orgs ON orgs.experience_id = target.id
 )
-UPDATE {TABLE} e SET
-    search_keywords = fresh.keywords,
-    search_places = fresh.places,
-    search_theme_ids = fresh.theme_ids,
-    search_tag_ids = fresh.tag_ids,
-    search_org_kinds = fresh.org_kinds,
-    search_territory_kind = fresh.kind,
-    search_country = fresh.country,
-    search_region_id = fresh.region_id,
-    search_department_id = fresh.department_id,
-    search_epci_id = fresh.epci_id,
-    search_epci_type = fresh.epci_type,
-    search_population = fresh.population,
-    search_density_class = fresh.density_class
+UPDATE {TABLE} e SET __SET__
 FROM fresh
 WHERE e.id = fresh.id
   -- Rewriting an unchanged row would recompute its tsvector and bloat the table.
-  AND (e.search_keywords, e.search_places, e.search_theme_ids, e.search_tag_ids, e.search_org_kinds,
-       e.search_territory_kind, e.search_country, e.search_region_id, e.search_department_id, e.search_epci_id,
-       e.search_epci_type, e.search_population, e.search_density_class)
-      IS DISTINCT FROM
-      (fresh.keywords, fresh.places, fresh.theme_ids, fresh.tag_ids, fresh.org_kinds, fresh.kind, fresh.country,
-       fresh.region_id, fresh.department_id, fresh.epci_id, fresh.epci_type, fresh.population, fresh.density_class)
+  AND (__OLD__) IS DISTINCT FROM (__NEW__)
 """
+_REFRESH_SQL = (
+    _REFRESH_TEMPLATE.replace("__FRESH__", ", ".join(f"{sql} AS {col}" for col, sql in COPIED_COLUMNS.items()))
+    .replace("__SET__", ", ".join(f"{col} = fresh.{col}" for col in COPIED_COLUMNS))
+    .replace("__OLD__", ", ".join(f"e.{col}" for col in COPIED_COLUMNS))
+    .replace("__NEW__", ", ".join(f"fresh.{col}" for col in COPIED_COLUMNS))
+)
 
 
 def refresh_search_fields(experience_ids=None) -> int:
@@ -250,20 +228,17 @@ def add_search_terms(experience_ids=None) -> None:
         )
 
 
-_WORD_RE = re.compile(r"[\w]+(?:['’-][\w]+)*", re.UNICODE)
-
-
-def plain_word(word: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
-def suggest_query(query: str, *, viewer) -> str | None:
+def suggest_query(spec: SearchSpec, *, found: int) -> str | None:
     """A corrected query when some words are unknown and a close known word exists.
 
-    The correction is offered only if it finds at least one fiche the viewer
-    may read, so the vocabulary can never reveal anything.
+    Offered only when the correction is another query for PostgreSQL (not the
+    same lexemes spelt otherwise: "à l'écoles" for "à l'école") and finds more
+    fiches than the `found` the search already has, with every other filter of
+    `spec` and only among the fiches the viewer may read: the vocabulary never
+    reveals anything, and a suggestion never leads to fewer results. Words are compared
+    with words: in a hybrid search, `found` counts the fiches that have the words.
     """
+    query = spec.text
     words = [w for w in re.findall(r"\w+", query, re.UNICODE) if len(w) >= 4 and not w.isdigit()]
     if not words:
         return None
@@ -291,14 +266,15 @@ def suggest_query(query: str, *, viewer) -> str | None:
             corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", fixes[plain], corrected, count=1)
     if corrected == query:
         return None
-    vis_sql, vis_params = visibility_sql(viewer)
+    where_sql, where_params = _where(replace(spec, text=corrected, meaning=None), with_facets=True)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {TABLE} WHERE {vis_sql} AND search_vector @@ periscope_tsquery(%s))",
-            [*vis_params, corrected],
+            f"""SELECT periscope_tsquery(%s)::text <> periscope_tsquery(%s)::text,
+                       (SELECT count(*) FROM (SELECT 1 FROM {TABLE} e WHERE {where_sql} LIMIT %s) m)""",
+            [query, corrected, *where_params, found + 1],
         )
-        found = cursor.fetchone()[0]
-    return corrected if found else None
+        different, count = cursor.fetchone()
+    return corrected if different and count > found else None
 
 
 # --------------------------------------------------------------------------
@@ -397,6 +373,7 @@ class RawResult:
     columns: PageColumns | None = None
     # Hybrid search: id -> (matched the words, rank among the meaning matches or None), for the page.
     matched: dict[int, tuple[bool, int | None]] = field(default_factory=dict)
+    lexical_total: int | None = None  # hybrid search: how many of `total` have the words
 
 
 # What a result card, the API hit and the comparability sentence read (the long text fields stay out).
@@ -536,6 +513,47 @@ def _where(
     return " AND ".join(f"({w})" for w in where).replace('"experiences_experience".', "e."), params
 
 
+def matching_sql(spec: SearchSpec) -> tuple[str, list]:
+    """`SELECT e.id FROM … WHERE …`: every fiche of the search (all its conditions, the
+    comparability band included, and the fiches close in meaning of a hybrid search), for a
+    `pk__in` or a count."""
+    meaning_sql, meaning_params = _meaning_ctes(spec)
+    if meaning_sql:
+        sql, params = _hybrid_matches(spec, "e.id", [], with_facets=True)
+        return f"WITH {meaning_sql} SELECT id FROM ({sql}) m", [*meaning_params, *params]
+    where_sql, params = _where(spec, with_facets=True)
+    return f"SELECT e.id FROM {TABLE} e WHERE {where_sql}", params
+
+
+def ordered_ids(spec: SearchSpec, *, limit: int | None = None) -> list[int]:
+    """Every fiche id of the search in the page's order (the first `limit`): what exports write."""
+    where_sql, where_params = _where(spec, with_facets=True)
+    score_sql, score_params, order_sql = _score_sql(spec)
+    comp_sql = comparability_sql(spec.reference) if spec.reference else "NULL::float8"
+    limit_sql = "" if limit is None else f" LIMIT {int(limit)}"
+    meaning_sql, meaning_params = _meaning_ctes(spec)
+    if meaning_sql:  # the page's order: words and meaning fused
+        columns = f"e.id, e.published_at, e.created_at, {score_sql} AS score, {comp_sql} AS comparability"
+        hits_sql, hits_params = _hybrid_matches(spec, columns, score_params, with_facets=True)
+        ranks, _score, order = _hybrid_ranking(spec, order_sql)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH {meaning_sql}, hits AS MATERIALIZED ({hits_sql}), {ranks}"
+                f" SELECT e.id FROM {_RANKED} ORDER BY {order}{limit_sql}",
+                [*meaning_params, *hits_params],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT e.id FROM (SELECT e.id, e.published_at, e.created_at, {score_sql} AS score,
+                                        {comp_sql} AS comparability
+                                 FROM {TABLE} e WHERE {where_sql}) e
+                ORDER BY {order_sql}{limit_sql}""",
+            [*score_params, *where_params],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_in_sql: bool = False) -> RawResult:
     """Total, one page of ids and every facet count, in one SQL statement.
 
@@ -609,6 +627,7 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
     if hybrid:
         page_cte = _hybrid_page_cte(spec, order_sql, offset)
         parts.append("(SELECT json_agg(json_build_array(id, lexical, meaning_rank)) FROM pg) AS matched")
+        parts.append("(SELECT count(*) FILTER (WHERE lexical) FROM hits) AS lexical_total")
     unselected_scalars = [n for n in SCALAR_FACETS if n not in flags]
     if use_store:
         parts.append("(SELECT string_agg(int8send(id), ''::bytea) FROM hits) AS hit_ids")
@@ -655,7 +674,7 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
         # No facet selected: every count reads the matches themselves; copying
         # them from one CTE into another took a tenth of a common-word search.
         ctes = f"hits AS MATERIALIZED {base_body}"
-    meaning_sql, meaning_params, meaning_settings = _meaning_ctes(spec)
+    meaning_sql, meaning_params = _meaning_ctes(spec)
     if meaning_sql:
         ctes = f"{meaning_sql},\n{ctes}"
         params = meaning_params + params
@@ -675,7 +694,7 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
         # trip: the statements of one query string run as one implicit
         # transaction, so SET LOCAL holds for this search only (parameters are
         # bound client-side, as Django does by default with psycopg 3).
-        cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; " + meaning_settings + sql, params)
+        cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; " + sql, params)
         # psycopg builds a new list of column objects at each reading of description: read it once.
         description = cursor.description
         while description is None and cursor.nextset():
@@ -728,22 +747,24 @@ def run_search(spec: SearchSpec, *, landing_facets: dict | None = None, facets_i
         rows=page_rows,
         columns=columns,
         matched={int(i): (bool(lex), rank) for i, lex, rank in data.get("matched") or []},
+        lexical_total=data.get("lexical_total"),
     )
 
 
-def _meaning_ctes(spec: SearchSpec) -> tuple[str, list, str]:
-    """(CTEs, params, settings) of the fiches close to the query in meaning, for the search statement.
+def _meaning_ctes(spec: SearchSpec) -> tuple[str, list]:
+    """(CTEs, params) of the fiches close to the query in meaning, for the search statement.
 
     `sem`: the DEPTH fiches nearest to the query's vector among those the viewer may read
     (the visibility rule in the same statement; pgvector's HNSW index with an iterative
-    scan, which keeps reading the graph until DEPTH visible fiches are found). `kept`:
+    scan, which keeps reading the graph until DEPTH visible fiches are found: the connection
+    options of settings.DATABASES). `kept`:
     those close enough to count as matches (experiences/semantic/hybrid.py: a floor, a
     margin under the best one, and a z-score against the corpus turned into a cosine for
     this query), with their rank by meaning.
     """
     meaning = spec.meaning
     if not (spec.text and meaning):
-        return "", [], ""
+        return "", []
     vis_sql, vis_params = visibility_sql(spec.viewer)
     vis_sql = vis_sql.replace('"experiences_experience".', "e.")
     sql = f"""sem AS MATERIALIZED (
@@ -754,12 +775,11 @@ def _meaning_ctes(spec: SearchSpec) -> tuple[str, list, str]:
     kept AS (SELECT id, sim, row_number() OVER (ORDER BY sim DESC, id) AS position FROM sem
              WHERE sim >= %s AND sim >= (SELECT max(sim) FROM sem) - %s)"""
     params = [meaning.vector, meaning.model, *vis_params, meaning.vector, meaning.min_similarity, meaning.margin]
-    settings = f"SET LOCAL hnsw.ef_search = {int(meaning.depth)}; SET LOCAL hnsw.iterative_scan = strict_order; "
-    return sql, params, settings
+    return sql, params
 
 
-def _hybrid_page_cte(spec: SearchSpec, order_sql: str, offset: int) -> str:
-    """The page of a hybrid search: words and meaning fused by reciprocal rank.
+def _hybrid_ranking(spec: SearchSpec, order_sql: str) -> tuple[str, str, str]:
+    """(CTEs `lx` and `sm`, score expression, ORDER BY) of a hybrid search over the CTE `hits`.
 
     score = W_LEXICAL / (K + rank by words) + W_SEMANTIC / (K + rank by meaning), each
     ranking counted over its first DEPTH fiches (experiences/semantic/hybrid.py, where the
@@ -767,9 +787,8 @@ def _hybrid_page_cte(spec: SearchSpec, order_sql: str, offset: int) -> str:
     score. The ranks are taken among the rows that pass visibility and every filter, in
     this statement. Sorts other than relevance keep their own order.
     """
-    from .semantic import hybrid
+    from experiences.semantic import hybrid
 
-    page = f"LIMIT {int(spec.page_size)} OFFSET {int(offset)}"
     fused = (
         f"(COALESCE({hybrid.W_LEXICAL}::float8 / ({hybrid.RRF_K} + lx.r), 0)"
         f" + COALESCE({hybrid.W_SEMANTIC}::float8 / ({hybrid.RRF_K} + sm.r), 0))"
@@ -780,14 +799,33 @@ def _hybrid_page_cte(spec: SearchSpec, order_sql: str, offset: int) -> str:
     else:
         score, order = "e.score", order_sql.replace("score DESC", "e.score DESC")
     # The meaning ranks among the matches only: a neighbour the filters leave out takes no rank.
-    cte = f"""lx AS (SELECT id, row_number() OVER (ORDER BY score DESC, {newest.replace("e.", "")}) AS r
+    ctes = f"""lx AS (SELECT id, row_number() OVER (ORDER BY score DESC, {newest.replace("e.", "")}) AS r
                      FROM (SELECT * FROM hits e WHERE lexical ORDER BY score DESC, {newest}
                            LIMIT {hybrid.DEPTH}) t),
-    sm AS (SELECT k.id, row_number() OVER (ORDER BY k.position) AS r FROM kept k JOIN hits h ON h.id = k.id),
-    pg AS (SELECT e.id, {score} AS score, e.comparability, e.lexical, sm.r AS meaning_rank
-           FROM hits e LEFT JOIN lx ON lx.id = e.id LEFT JOIN sm ON sm.id = e.id
-           ORDER BY {order} {page})"""
-    return cte
+    sm AS (SELECT k.id, row_number() OVER (ORDER BY k.position) AS r FROM kept k JOIN hits h ON h.id = k.id)"""
+    return ctes, score, order
+
+
+_RANKED = "hits e LEFT JOIN lx ON lx.id = e.id LEFT JOIN sm ON sm.id = e.id"
+
+
+def _hybrid_page_cte(spec: SearchSpec, order_sql: str, offset: int) -> str:
+    """The CTE `pg` (with the ranks it reads) of a hybrid search's page."""
+    ctes, score, order = _hybrid_ranking(spec, order_sql)
+    return f"""{ctes},
+    pg AS (SELECT e.id, {score} AS score, e.comparability, e.lexical, sm.r AS meaning_rank FROM {_RANKED}
+           ORDER BY {order} LIMIT {int(spec.page_size)} OFFSET {int(offset)})"""
+
+
+def _hybrid_matches(spec: SearchSpec, columns: str, column_params: list, *, with_facets: bool) -> tuple[str, list]:
+    """`SELECT {columns}, lexical …` of a hybrid search's fiches: those with the words, then those
+    only close in meaning (two arms: an OR would make PostgreSQL read the whole table)."""
+    words_sql, words_params = _where(spec, with_facets=with_facets, match="words")
+    meaning_sql, meaning_params = _where(spec, with_facets=with_facets, match="meaning")
+    sql = f"""SELECT {columns}, TRUE AS lexical FROM {TABLE} e WHERE {words_sql}
+              UNION ALL
+              SELECT {columns}, FALSE AS lexical FROM {TABLE} e WHERE {meaning_sql}"""
+    return sql, [*column_params, *words_params, *column_params, *meaning_params]
 
 
 def comparable_rescue(spec: SearchSpec) -> tuple[int, int] | None:
@@ -798,13 +836,11 @@ def comparable_rescue(spec: SearchSpec) -> tuple[int, int] | None:
     if not (spec.reference and spec.comparable_level):
         return None
     where_sql, params = _where(spec, with_facets=True, with_level=False)
-    meaning_sql, meaning_params, meaning_settings = _meaning_ctes(spec)
+    meaning_sql, meaning_params = _meaning_ctes(spec)
     levels = [lvl for lvl in COMPARABLE_LEVELS if lvl > spec.comparable_level]
     counts = [f"count(*) FILTER (WHERE {comparable_level_sql(spec.reference, lvl)})" for lvl in levels]
     select = f"SELECT {', '.join([*counts, 'count(*)'])} FROM {TABLE} e WHERE {where_sql}"
-    with transaction.atomic(), connection.cursor() as cursor:
-        if meaning_settings:
-            cursor.execute(meaning_settings)
+    with connection.cursor() as cursor:
         cursor.execute(f"WITH {meaning_sql} {select}" if meaning_sql else select, meaning_params + params)
         row = cursor.fetchone()
     for level, count in zip([*levels, 0], row, strict=True):
