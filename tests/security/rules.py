@@ -120,6 +120,8 @@ RULES: list[Rule] = [
     Rule("experiences:saved_searches", LOGIN_REQUIRED),
     Rule("experiences:saved_search_create", LOGIN_REQUIRED),
     Rule("experiences:saved_search_update", POST_ONLY_SIGNED_IN),
+    # Only its owner's: anyone else's (or no) saved search is 404, as if it did not exist.
+    Rule("experiences:saved_search_edit", statuses(404, visitor=302)),
     Rule("experiences:saved_search_delete", POST_ONLY_SIGNED_IN),
     Rule("studies:from_selection", STAFF_PAGE),
     # --- Studies and reports -----------------------------------------------------------
