@@ -166,7 +166,7 @@ def test_digest_is_written_in_the_language_the_search_was_saved_in(member, geo, 
 
 
 @pytest.mark.django_db
-def test_beat_task_queues_one_alert_per_due_search_and_is_scheduled_weekly(member, member_b, geo, themes):
+def test_beat_task_queues_one_alert_per_due_search_and_is_scheduled_every_morning(member, member_b, geo, themes):
     tiers = themes[1]
     _saved(member, "theme=tiers-lieux")
     _saved(member_b, "theme=tiers-lieux")
@@ -178,6 +178,7 @@ def test_beat_task_queues_one_alert_per_due_search_and_is_scheduled_weekly(membe
     assert tasks.send_saved_search_digests.delay().get() == 0  # already run this week
     schedule = settings.CELERY_BEAT_SCHEDULE["experiences-saved-search-digests"]
     assert schedule["task"] == "experiences.tasks.send_saved_search_digests"
+    assert schedule["schedule"].hour == {7} and schedule["schedule"].day_of_week == set(range(7))
 
 
 @pytest.mark.django_db
