@@ -41,7 +41,7 @@ from .models import Experience, SavedSearch, SavedSearchNotification
 logger = logging.getLogger(__name__)
 
 # Parameters that describe a page of results, not the search itself.
-VOLATILE_PARAMS = ("page", "page_size", "ref_q", "csrfmiddlewaretoken")
+VOLATILE_PARAMS = ("page", "page_size", "ref_q", "csrfmiddlewaretoken", "saved")
 DIGEST_MAX = 30  # fiches listed in one e-mail; the link shows them all
 # The beat runs every morning; an alert is due when its last run is older than this
 # (a little under its period, so that a run a few minutes late still counts as due).
@@ -87,8 +87,13 @@ def saved_search_params(saved: SavedSearch) -> QueryDict:
     return params
 
 
-def saved_search_url(saved: SavedSearch) -> str:
-    query = saved_search_params(saved).urlencode()
+def saved_search_url(saved: SavedSearch, *, reopened: bool = False) -> str:
+    """The search page of this saved search; `reopened` adds `saved=<id>`, so that the owner
+    can save changed criteria back into it ("Mettre à jour")."""
+    params = saved_search_params(saved)
+    if reopened:
+        params["saved"] = str(saved.pk)
+    query = params.urlencode()
     return reverse("experiences:list") + (f"?{query}" if query else "")
 
 

@@ -195,7 +195,8 @@ class Marker:
             if stop < field_end and text[stop - 1] not in ".!?…":
                 piece += " …"
             pieces.append(piece)
-        return mark_safe(" ".join(pieces).replace("… …", "…"))
+        # Fragments (of one field or of two) are always set apart by an ellipsis, as ts_headline's delimiter.
+        return mark_safe(ELLIPSES.sub("…", " … ".join(pieces)))
 
 
 LEAD = re.compile(rf"(?:\W*\w+){{1,{MIN_WORDS}}}")
@@ -210,6 +211,7 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+ELLIPSES = re.compile(r"…(?:\s*…)+")
 SENTENCE_REACH = 120  # a sentence start this far before a match is where its fragment starts
 SENTENCE_END = re.compile(r"[.!?…]\s")
 TRAILING = re.compile(r"[\s,;:(«\"'’–—-]+$")

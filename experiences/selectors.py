@@ -18,8 +18,8 @@ from .models import Contact, Experience, ExperienceOrganisation, FundingLine, Or
 def experience_list(*, viewer, params=None):
     """Filtered, visible experiences ready for a list page or API list."""
     base = Experience.objects.visible_to(viewer).with_list_relations()
-    filterset = ExperienceFilterSet(params or {}, queryset=base)
-    return filterset
+    # The viewer travels with the FilterSet: `.qs` runs the search engine's conditions as this reader.
+    return ExperienceFilterSet(params or {}, queryset=base, request=_Request(viewer))
 
 
 def experience_detail(*, viewer, slug: str) -> Experience:

@@ -12,6 +12,7 @@ from territories.models import Territory
 
 from . import selectors
 from .filtersets import SORT_CHOICES
+from .models import SavedSearch
 from .semantic import similar as semantic_similar
 
 
@@ -20,11 +21,20 @@ def experience_list(request):
     result = selectors.experience_search(viewer=request.user, params=request.GET)
     partial = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
     template = "experiences/partials/search_page.html" if partial else "experiences/list.html"
-    response = render(request, template, {"result": result, "sort_choices": SORT_CHOICES})
+    context = {"result": result, "sort_choices": SORT_CHOICES, "saved_search": _reopened_saved_search(request)}
+    response = render(request, template, context)
     if not result.valid:
         response.status_code = 400
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _reopened_saved_search(request):
+    """The reader's saved search this page was reopened from (`saved=<id>`), to update its criteria."""
+    pk = request.GET.get("saved", "")
+    if not pk.isdigit() or not request.user.is_authenticated:
+        return None
+    return SavedSearch.objects.filter(pk=int(pk), user=request.user).first()
 
 
 @require_POST

@@ -153,7 +153,7 @@ def _default_name(request) -> str:
 def saved_search_list(request):
     saved = list(SavedSearch.objects.filter(user=request.user).order_by("-created_at"))
     for item in saved:
-        item.url = alerts.saved_search_url(item)
+        item.url = alerts.saved_search_url(item, reopened=True)
     return render(request, "experiences/saved_searches.html", {"saved_searches": saved})
 
 
@@ -213,6 +213,9 @@ def saved_search_edit(request, pk: int):
     reopened as (`query`, sent by the form)."""
     saved = get_object_or_404(SavedSearch, pk=pk, user=request.user)
     form = SavedSearchForm(request.POST or None, user=request.user, instance=saved)
+    # Reached from the search page with changed criteria ("Mettre à jour"): propose those.
+    changed = request.method == "GET" and any(key != "saved" for key in request.GET)
+    query = alerts.clean_query(search_results.effective_params(request.GET, request.user)) if changed else saved.query
     if request.method == "POST" and form.is_valid():
         query = request.POST.get("query")
         alerts.saved_search_update(
@@ -230,7 +233,13 @@ def saved_search_edit(request, pk: int):
     return render(
         request,
         "experiences/saved_search_form.html",
-        {"form": form, "query": saved.query, "search_url": alerts.saved_search_url(saved), "saved": saved},
+        {
+            "form": form,
+            "query": query,
+            "search_url": reverse("experiences:list") + f"?{query}&saved={saved.pk}",
+            "saved": saved,
+            "criteria_changed": changed and query != saved.query,
+        },
     )
 
 

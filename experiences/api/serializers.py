@@ -195,6 +195,9 @@ class ExperienceSearchSerializer(serializers.Serializer):
     previous = serializers.CharField(allow_null=True)
     sort = serializers.CharField()
     suggestion = serializers.CharField(allow_null=True, help_text="« Vouliez-vous dire » : requête corrigée.")
+    stop_words_only = serializers.BooleanField(
+        help_text="La requête ne contenait que des mots vides : cherchée comme sans texte (toutes les fiches)."
+    )
     reference = TerritoryBriefSerializer(allow_null=True, help_text="Territoire de référence (ma collectivité).")
     rescue = RescueSerializer(allow_null=True, help_text="Si « comparables uniquement » ne donne rien.")
     results = ExperienceSearchHitSerializer(many=True)

@@ -87,6 +87,7 @@ class ExperienceViewSet(viewsets.ReadOnlyModelViewSet):
             "previous": self._page_url(request, result, result.page - 1) if result.has_previous else None,
             "sort": result.sort,
             "suggestion": result.suggestion,
+            "stop_words_only": result.stop_words_only,
             "reference": TerritoryBriefSerializer(reference).data if reference else None,
             "rescue": ({"comparable": result.rescue[0] or None, "count": result.rescue[1]} if result.rescue else None),
             "results": search_hit_data(result.experiences),

@@ -51,6 +51,7 @@ def test_a_member_exports_the_results_and_reopens_a_saved_comparable_search(live
     page.get_by_role("link", name="tiers-lieu · comparables à Chabanière", exact=True).click()
     expect(page.locator("#result-count")).to_contain_text("comparées à Chabanière")
     assert page.locator(".result-card .card-title").all_inner_texts() == titles
+    expect(page.get_by_role("link", name=re.compile("Mettre à jour"))).to_be_visible()
     shot(page, "saved search reopened (fr, desktop)", full_page=False)
 
     # Rename it and make its alert daily.

@@ -166,7 +166,7 @@ def test_digest_is_written_in_the_language_the_search_was_saved_in(member, geo, 
 
 
 @pytest.mark.django_db
-def test_beat_task_queues_one_alert_per_due_search_and_is_scheduled_weekly(member, member_b, geo, themes):
+def test_beat_task_queues_one_alert_per_due_search_and_is_scheduled_every_morning(member, member_b, geo, themes):
     tiers = themes[1]
     _saved(member, "theme=tiers-lieux")
     _saved(member_b, "theme=tiers-lieux")
@@ -178,6 +178,7 @@ def test_beat_task_queues_one_alert_per_due_search_and_is_scheduled_weekly(membe
     assert tasks.send_saved_search_digests.delay().get() == 0  # already run this week
     schedule = settings.CELERY_BEAT_SCHEDULE["experiences-saved-search-digests"]
     assert schedule["task"] == "experiences.tasks.send_saved_search_digests"
+    assert schedule["schedule"].hour == {7} and schedule["schedule"].day_of_week == set(range(7))
 
 
 @pytest.mark.django_db
@@ -245,3 +246,26 @@ def test_the_alert_replays_the_saved_reference_not_the_owners_current_one(member
     body = mail.outbox[0].body
     assert "Tiers-lieu de bourg" in body and "Tiers-lieu de métropole" not in body
     assert "ref=chabaniere" in body and "montpellier" not in body
+
+
+@pytest.mark.django_db
+def test_a_reopened_saved_search_takes_the_changed_criteria_with_mettre_a_jour(client, member, geo, themes):
+    saved = alerts.saved_search_create(user=member, name="Gares", query="q=gare&ref=chabaniere&comparable=2")
+    client.force_login(member)
+    listing = client.get("/experiences/recherches/").content.decode()
+    reopened_url = alerts.saved_search_url(saved, reopened=True)
+    assert reopened_url.replace("&", "&amp;") in listing
+    page = client.get(reopened_url.replace("comparable=2", "comparable=1") + "&sort=newest")
+    body = page.content.decode()
+    assert f'name="saved" value="{saved.pk}"' in body  # kept by the search form while the reader refines
+    assert "Mettre à jour « Gares »" in body
+    edit_url = (
+        f"/experiences/recherches/{saved.pk}/modifier/?q=gare&ref=chabaniere&comparable=1&sort=newest&saved={saved.pk}"
+    )
+    form = client.get(edit_url)
+    assert form.context["criteria_changed"]
+    assert form.context["query"] == "comparable=1&q=gare&ref=chabaniere&sort=newest"
+    client.post(edit_url, {"name": "Gares", "query": form.context["query"]})
+    saved.refresh_from_db()
+    assert saved.query == "comparable=1&q=gare&ref=chabaniere&sort=newest"
+    assert "saved=" not in saved.query

@@ -199,3 +199,11 @@ def test_the_language_facet_is_counted_labelled_and_offered_by_the_api(client, v
         ("fr", 2, False),
         ("en", 1, True),
     ]
+
+
+def test_the_filterset_qs_searches_as_its_reader(consultant, geo):
+    from experiences.selectors import experience_list
+
+    members_only = fiche(title="Une halle", visibility="members")
+    draft = fiche(title="Une halle en projet", status="draft")
+    assert set(experience_list(viewer=consultant, params={"q": "halle"}).qs) == {members_only, draft}

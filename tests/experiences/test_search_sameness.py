@@ -175,6 +175,8 @@ def test_case_5_a_query_of_stop_words_is_no_text_and_says_so(client, query):
     result = response.context["result"]
     assert result.stop_words_only and result.total == 2
     assert "ne contient que des mots trop courants" in response.content.decode()
+    api = client.get("/api/v1/experiences/", {"q": query}).json()
+    assert api["stop_words_only"] and api["total"] == 2
 
 
 def test_case_6_a_stop_word_typed_without_its_accent_is_not_required(visitor):

@@ -106,3 +106,23 @@ def test_an_error_while_generating_rolls_back_the_writers(monkeypatch):
         generate_synthetic_experiences(180, seed=1, progress=False, writers=2, bulk_threshold=100)
     assert not Experience.objects.exists()
     assert _search_index_count() == 3
+
+
+def test_a_registry_column_the_generator_does_not_compute_is_filled_by_the_refresh(monkeypatch):
+    from experiences import synthetic
+
+    make_geo()
+    # As if "search_country" were a new facet's column that _one() does not write yet.
+    monkeypatch.setattr(synthetic, "COMPUTED_COLUMNS", synthetic.COMPUTED_COLUMNS - {"search_country"})
+    real_row = synthetic._one
+
+    def row_without_country(*args, **kwargs):
+        values = real_row(*args, **kwargs)
+        values["search_country"] = ""
+        return values
+
+    monkeypatch.setattr(synthetic, "_one", row_without_country)
+    assert generate_synthetic_experiences(10, seed=5, progress=False) == 10
+    rows = Experience.objects.filter(external_ref__startswith="synthetic-")
+    assert all(e.search_country for e in rows)
+    assert refresh_search_fields([e.pk for e in rows]) == 0
