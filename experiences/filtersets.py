@@ -17,6 +17,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from territories import countries
 from territories.models import Territory
 
 from .models import BUDGET_BANDS, POPULATION_BANDS, Experience, Organisation, Tag, Theme
@@ -34,24 +35,7 @@ COMPARABLE_CHOICES = [
 EPCI_TYPE_CHOICES = [c for c in Territory.Subkind.choices if c[0]]
 POPULATION_CHOICES = [(code, label) for code, label, _upper in POPULATION_BANDS]
 BUDGET_CHOICES = [(code, label) for code, label, _upper in BUDGET_BANDS]
-COUNTRY_NAMES = {
-    "FR": _("France"),
-    "BE": _("Belgique"),
-    "LU": _("Luxembourg"),
-    "CH": _("Suisse"),
-    "DE": _("Allemagne"),
-    "IT": _("Italie"),
-    "ES": _("Espagne"),
-    "PT": _("Portugal"),
-    "GR": _("Grèce"),
-    "NL": _("Pays-Bas"),
-    "GB": _("Royaume-Uni"),
-    "CA": _("Canada"),
-    "BF": _("Burkina Faso"),
-    "SN": _("Sénégal"),
-    "MA": _("Maroc"),
-    "TN": _("Tunisie"),
-}
+COUNTRY_NAMES = countries.COUNTRY_NAMES  # from the CLDR, every country in the reader's language
 
 
 class PeriscopeSearchQuery(SearchQuery):

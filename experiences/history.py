@@ -24,13 +24,15 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from core.formats import format_date, format_datetime, format_money, format_number, label_value
 from core.richtext import to_text
 from territories.models import Territory
 
 from .content import CONTENT_FIELDS, RICH_TEXT_FIELDS
+
+FICHE_TEXT_FIELDS = frozenset({"title", "summary", *RICH_TEXT_FIELDS})
 from .models import (
     Attachment,
     Contact,
@@ -144,6 +146,11 @@ class FieldChange:
     def is_list(self) -> bool:
         return bool(self.added or self.removed)
 
+    @property
+    def is_fiche_text(self) -> bool:
+        """A text written in the fiche's own language (its title, summary, long texts)."""
+        return self.name in FICHE_TEXT_FIELDS
+
 
 @dataclass
 class ItemChange:
@@ -218,11 +225,11 @@ def _display(model: type[Model], name: str, value, labels: _Labels) -> str:
     if name in RICH_TEXT_FIELDS:
         return to_text(value)  # text, not markup: a diff shows what a reader sees
     if isinstance(value, datetime.datetime):
-        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        return format_datetime(value)
     if isinstance(value, datetime.date):
-        return date_format(value, "DATE_FORMAT")
+        return format_date(value)
     if isinstance(value, Decimal):
-        return number_format(value, decimal_pos=0 if value == value.to_integral() else 2, force_grouping=True)
+        return format_number(value, 0 if value == value.to_integral() else 2)
     return str(value)
 
 
@@ -365,7 +372,7 @@ def _child_label(key: str, values: dict, labels: _Labels) -> str:
     match key:
         case "funding_lines":
             who = values.get("label") or labels.get(Organisation, values.get("funder_id"))
-            return f"{who} : {_display(FundingLine, 'amount', values.get('amount'), labels)} €"
+            return label_value(who, format_money(values.get("amount")))
         case "contacts":
             return values.get("name") or ""
         case "sources":
