@@ -31,8 +31,6 @@ from core.richtext import to_text
 from territories.models import Territory
 
 from .content import CONTENT_FIELDS, RICH_TEXT_FIELDS
-
-FICHE_TEXT_FIELDS = frozenset({"title", "summary", *RICH_TEXT_FIELDS})
 from .models import (
     Attachment,
     Contact,
@@ -45,6 +43,7 @@ from .models import (
     Theme,
 )
 
+FICHE_TEXT_FIELDS = frozenset({"title", "summary", *RICH_TEXT_FIELDS})  # written in the fiche's language
 HistoricalExperience = Experience.history.model
 M2M_FIELDS = ("themes", "tags", "territories")
 M2M_TARGETS = {"themes": (Theme, "theme_id"), "tags": (Tag, "tag_id"), "territories": (Territory, "territory_id")}

@@ -6,8 +6,8 @@ import csv
 import io
 
 import openpyxl
-from openpyxl.cell import WriteOnlyCell
 from django.utils.translation import gettext as _
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from ..columns import IMPORT_COLUMNS
