@@ -33,6 +33,7 @@ from functools import cache
 
 import polib
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -341,3 +342,50 @@ def test_the_french_detector_finds_french_and_spares_english_and_marked_content(
     assert not french_in(visible_text(Page('<p lang="fr">Publiée, <b>En cours</b></p><p>Published</p>')))
     assert not french_in(visible_text(Page("<p>The commune council</p>")))  # "Commune" is case-sensitive
     assert french_in(visible_text(Page('<input placeholder="Rechercher une expérience">')))
+
+
+def _without(text: str, *contents: str) -> str:
+    """A text e-mail has no lang attribute: the fiche's own words are removed by value."""
+    for content in contents:
+        text = text.replace(content, " ")
+    return text
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("compiled_catalogue")
+def test_english_emails_carry_no_french_interface_text(world, django_capture_on_commit_callbacks):
+    from accounts.roles import Role as Roles
+    from accounts.services import user_invite
+    from experiences import alerts
+    from experiences.search import refresh_search_fields
+
+    member = world.users["member"]
+    member.email = "member@example.org"
+    member.save(update_fields=["email"])
+    saved = alerts.saved_search_create(
+        user=member, name="Third places", query="q=tiers", weekly_digest=True, language="en"
+    )
+    english = ExperienceFactory(
+        title="Un tiers-lieu dans la gare", title_en="A third place in the station", lead_territory=world.territory
+    )
+    french = ExperienceFactory(title="Un tiers-lieu pour les habitants", lead_territory=world.territory)
+    refresh_search_fields([english.pk, french.pk])
+    mail.outbox.clear()
+    assert alerts.saved_search_send_digest(saved_search_id=saved.pk).sent
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        user_invite(by=world.users["staff"], email="new@example.org", role=Roles.MEMBER, base_url="http://testserver")
+    client = Client()
+    client.post("/en/comptes/mot-de-passe/oublie/", {"email": member.email})
+
+    assert len(mail.outbox) == 3, [m.subject for m in mail.outbox]  # digest, invitation, password reset
+    digest = mail.outbox[0]
+    assert "A third place in the station" in digest.body and "Un tiers-lieu dans la gare" not in digest.body
+    assert "Un tiers-lieu pour les habitants (in French)" in digest.body
+    assert "/en/experiences/" in digest.body
+    failures = []
+    for message in mail.outbox:
+        text = _without(f"{message.subject}\n{message.body}", french.title, "Third places")
+        if found := french_in(text):
+            failures.append(f"{message.subject}: " + " | ".join(found))
+    assert not failures, "\n".join(failures)

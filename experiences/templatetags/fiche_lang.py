@@ -15,6 +15,7 @@ Usage::
     {% fiche_text experience "title" %}
     {% fiche_text experience "summary" words=40 %}
     {% fiche_text experience "title" chars=60 badge=False %}   {# inside a link label #}
+    {% fiche_text experience "title" plain=True %}             {# text e-mails: "Titre (in French)" #}
     <div{% fiche_lang_attr experience %}>{{ experience.context }}</div>
 
 The search highlights (``title_html`` / ``snippet``, set on result pages) mark the fiche's
@@ -44,8 +45,12 @@ def reader_language() -> str:
 
 
 @register.simple_tag
-def fiche_text(experience, field: str = "title", words: int = 0, chars: int = 0, badge: bool = True) -> SafeString:
+def fiche_text(
+    experience, field: str = "title", words: int = 0, chars: int = 0, badge: bool = True, plain: bool = False
+) -> SafeString | str:
     text, language = in_reader_language(experience, field)
+    if plain:  # a text e-mail: no markup, the language said in words
+        return text if language == reader_language() else f"{text} ({IN_LANGUAGE.get(language, language)})"
     highlighted = None if isinstance(experience, dict) else getattr(experience, HIGHLIGHTED[field], None)
     if highlighted and language == written_in(experience):
         shown = conditional_escape(highlighted)
