@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.formats import format_date, format_datetime, format_money, format_number, label_value
 from core.richtext import to_text
@@ -128,6 +130,47 @@ def record_snapshots(
 
 
 # --- Reading the history ---------------------------------------------------
+
+
+# The change reasons are stored in French, as the services write them (a stable record); they
+# are said in the reader's language when shown. Fixed reasons, then reasons with a part.
+STORED_REASONS = {
+    "Création": gettext_lazy("Création"),
+    "Modification": gettext_lazy("Modification"),
+    "Soumise à relecture": gettext_lazy("Soumise à relecture"),
+    "Repassée en brouillon": gettext_lazy("Repassée en brouillon"),
+    "Publiée": gettext_lazy("Publiée"),
+    "Archivée": gettext_lazy("Archivée"),
+}
+STORED_REASON_PATTERNS = (
+    (
+        re.compile(r"^Restauration de la version du (?P<when>.+)$"),
+        gettext_lazy("Restauration de la version du %(when)s"),
+    ),
+    (re.compile(r"^Import (?P<file>.+)$"), gettext_lazy("Import de %(file)s")),
+    (
+        re.compile(r"^Mot-clé « (?P<tag>.+) » fusionné dans « (?P<target>.+) »$"),
+        gettext_lazy("Mot-clé « %(tag)s » fusionné dans « %(target)s »"),
+    ),
+    (
+        re.compile(r"^Mot-clé « (?P<tag>.+) » promu \(synonyme de « (?P<theme>.+) »\)$"),
+        gettext_lazy("Mot-clé « %(tag)s » promu (synonyme de « %(theme)s »)"),
+    ),
+    (
+        re.compile(r"^Mot-clé « (?P<tag>.+) » promu \(thème « (?P<theme>.+) »\)$"),
+        gettext_lazy("Mot-clé « %(tag)s » promu (thème « %(theme)s »)"),
+    ),
+)
+
+
+def reason_label(stored: str) -> str:
+    """A stored change reason in the reader's language ("Publiée" → "Published")."""
+    if stored in STORED_REASONS:
+        return str(STORED_REASONS[stored])
+    for pattern, label in STORED_REASON_PATTERNS:
+        if match := pattern.match(stored):
+            return str(label) % match.groupdict()
+    return stored
 
 
 @dataclass
@@ -342,7 +385,7 @@ def history_entries(experience: Experience, *, limit: int = 100) -> list[History
                 record=record,
                 date=record.history_date,
                 user=record.history_user,
-                reason=record.history_change_reason or "",
+                reason=reason_label(record.history_change_reason or ""),
                 history_type=record.history_type,
                 changes=changes,
             )

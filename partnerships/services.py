@@ -24,8 +24,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.roles import ROLE_GROUPS, Role
-from core.formats import format_date
 from core.fields import clean_rich_text
+from core.formats import format_date
 
 from .models import Deliverable, Milestone, Partnership, PartnershipDocument, PartnershipFunding, PartnershipParty
 from .selectors import OVERDUE_REMINDER_WINDOW_DAYS, REMINDER_LEAD_DAYS

@@ -242,3 +242,15 @@ def test_consultants_enter_the_english_title_and_summary_in_the_fiche_form(clien
     assert re.search(r'<input[^>]*name="title_en"[^>]*lang="en"|<input[^>]*lang="en"[^>]*name="title_en"', html)
     assert re.search(r'<textarea[^>]*name="summary_en"', html)
     assert re.search(r'<input[^>]*name="title"[^>]*lang="fr"|<input[^>]*lang="fr"[^>]*name="title"', html)
+
+
+def test_history_reasons_stored_in_french_are_shown_in_the_reader_language():
+    from experiences.history import reason_label
+
+    with translation.override("en"):
+        assert reason_label("Publiée") == "Published"
+        assert reason_label("Import fiches.xlsx") == "Import of fiches.xlsx"
+        assert reason_label("Mot-clé « gare » fusionné dans « gares »") == "Keyword “gare” merged into “gares”"
+        assert reason_label("anything else") == "anything else"
+    with translation.override("fr"):
+        assert reason_label("Publiée") == "Publiée"
