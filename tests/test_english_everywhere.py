@@ -16,7 +16,14 @@ value of a JSON answer, or the text of a spreadsheet's documentation sheets. It 
   at least MIN_MSGID_CHARS characters and two words count, matched on word boundaries,
   placeholders (``%(name)s``, ``{name}``) standing for any text; a msgid that is also part
   of some English translation (a proper noun kept as it is) is not French evidence;
-* no word of FRENCH_ONLY, the short French labels the rule above misses.
+* no word of FRENCH_ONLY, the short French labels the rule above misses;
+* no French function word between spaces (« les », « des », « avec »…: French sentences that
+  are in no catalogue at all), no French typography (a space before ":" or "%", guillemets).
+
+Beyond the bare routes: search, reference-territory, comparison and selection states
+(`extra_urls`), forms posted with wrong values (their error messages), and the English
+e-mails (weekly digest, invitation, password reset), whose fiche titles are removed by value
+(a text e-mail has no lang attribute) and say "(in French)" instead.
 
 Data exports keep their values in the import template's French words on purpose (an export
 re-imports as it is, see the README): their data rows are not checked, their documentation
@@ -388,4 +395,38 @@ def test_english_emails_carry_no_french_interface_text(world, django_capture_on_
         text = _without(f"{message.subject}\n{message.body}", french.title, "Third places")
         if found := french_in(text):
             failures.append(f"{message.subject}: " + " | ".join(found))
+    assert not failures, "\n".join(failures)
+
+
+# Forms posted with wrong values: their error messages (Django's and ours) in English.
+INVALID_POSTS = [
+    ("visitor", "login", {"username": "nobody", "password": "wrong"}),
+    ("visitor", "password_reset", {"email": "not-an-address"}),
+    ("member", "accounts:profile_edit", {"email": "not-an-address"}),
+    ("member", "experiences:saved_search_create", {"name": "", "query": ""}),
+    ("consultant", "experiences:create", {"title": "", "period_start": "2024-05-01", "period_end": "2023-01-01"}),
+    ("consultant", "experiences:import", {}),
+    ("staff", "studies:create", {"title": ""}),
+    ("staff", "partnerships:create", {"title": "", "start_date": "yesterday"}),
+    ("staff", "accounts:invite", {"email": "not-an-address"}),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("compiled_catalogue")
+def test_form_errors_on_english_pages_are_in_english(world):
+    failures, errors_seen = [], 0
+    for role, name, data in INVALID_POSTS:
+        client = Client(raise_request_exception=False)
+        if role != "visitor":
+            client.force_login(world.users[role])
+        with translation.override("en"):
+            url = reverse(name)
+        response = client.post(url, data)
+        assert response.status_code in (200, 400, 422), f"{url} -> {response.status_code}"
+        html = response.content.decode()
+        errors_seen += html.count("invalid-feedback") + html.count("errorlist") + html.count('role="alert"')
+        if found := french_in(visible_text(response)):
+            failures.append(f"POST {url}: " + " | ".join(found))
+    assert errors_seen >= len(INVALID_POSTS), "the posts were expected to be refused with messages"
     assert not failures, "\n".join(failures)
