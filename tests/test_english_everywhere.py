@@ -26,8 +26,8 @@ e-mails (weekly digest, invitation, password reset), whose fiche titles are remo
 (a text e-mail has no lang attribute) and say "(in French)" instead.
 
 Data exports keep their values in the import template's French words on purpose (an export
-re-imports as it is, see the README): their data rows are not checked, their documentation
-sheet is.
+re-imports as it is, see the README): their data rows are not checked, their header row (CSV)
+and documentation sheets (XLSX) are.
 """
 
 from __future__ import annotations
@@ -169,9 +169,11 @@ def visible_text(response) -> str:
         return "\n".join(strings)
     if raw[:4] == b"PK\x03\x04":
         return spreadsheet_documentation(raw)
-    if ("text/" in content_type or "yaml" in content_type) and "csv" not in content_type:
+    if "csv" in content_type:  # the header row is for readers; the data rows re-import as they are
+        return raw.decode("utf-8-sig", errors="replace").split("\n", 1)[0]
+    if "text/" in content_type or "yaml" in content_type:
         return raw.decode("utf-8", errors="replace")
-    return ""  # CSV data, PDF (the report's language has its own test), binary files
+    return ""  # PDF (the report's language is tested with the reports), binary files
 
 
 def spreadsheet_documentation(raw: bytes) -> str:
