@@ -432,3 +432,20 @@ def test_form_errors_on_english_pages_are_in_english(world):
             failures.append(f"POST {url}: " + " | ".join(found))
     assert errors_seen >= len(INVALID_POSTS), "the posts were expected to be refused with messages"
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("compiled_catalogue")
+def test_api_errors_follow_accept_language(world):
+    client = Client(headers={"accept-language": "en"})
+    answers = [
+        client.get("/api/v1/experiences/zz-unknown/"),
+        client.get("/api/v1/experiences/", {"theme": "zz-no-such-theme", "page": "x"}),
+        client.get("/api/v1/studies/"),
+    ]
+    assert [a.status_code for a in answers] == [404, 400, 401]
+    assert all(a["Content-Language"] == "en" for a in answers)
+    for answer in answers:
+        assert not french_in(visible_text(answer)), answer.content
+    french = Client(headers={"accept-language": "fr"}).get("/api/v1/experiences/zz-unknown/")
+    assert french["Content-Language"] == "fr" and french.json() != answers[0].json()
