@@ -69,7 +69,7 @@ class ExportContext:
 class Column:
     key: str
     label: Any
-    help: str = ""
+    help: Any = ""  # lazy: documented in the reader's language
     example: str = ""
     required: bool = False
     field: str | None = None  # the fiche's field this column maps one to one
@@ -108,8 +108,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "reference",
         _("Référence"),
-        "Identifiant stable de la fiche dans vos fichiers. Réimporter la même référence met la fiche à jour au lieu "
-        "d'en créer une autre. Vide sur une ligne exportée : la colonne url désigne la fiche.",
+        _(
+            "Identifiant stable de la fiche dans vos fichiers. Réimporter la même référence met la fiche à jour au lieu "
+            "d'en créer une autre. Vide sur une ligne exportée : la colonne url désigne la fiche."
+        ),
         "CCPAYS-2024-001",
         required=True,
         field="external_ref",
@@ -119,7 +121,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "titre",
         _("Titre"),
-        "Titre de la fiche (255 caractères au plus).",
+        _("Titre de la fiche (255 caractères au plus)."),
         "Un tiers-lieu dans l'ancienne gare",
         required=True,
         field="title",
@@ -129,7 +131,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "resume",
         _("Résumé"),
-        "Deux ou trois phrases : qui a fait quoi, pour quel résultat.",
+        _("Deux ou trois phrases : qui a fait quoi, pour quel résultat."),
         "La commune a transformé sa gare en tiers-lieu…",
         required=True,
         field="summary",
@@ -139,8 +141,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "territoire_code",
         _("Code du territoire"),
-        "Code officiel du territoire porteur : code INSEE de la commune (35238), SIREN de l'EPCI (243500139), code "
-        "du département (35) ou de la région (53), code NIS en Belgique.",
+        _(
+            "Code officiel du territoire porteur : code INSEE de la commune (35238), SIREN de l'EPCI (243500139), code "
+            "du département (35) ou de la région (53), code NIS en Belgique."
+        ),
         "35238",
         export=lambda e, _ctx: e.lead_territory.code,
         width=12,
@@ -148,8 +152,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "territoire_type",
         _("Type de territoire"),
-        "commune, epci, departement, region, province, pays ou autre. Utile quand un code désigne deux territoires "
-        "(84 : région Auvergne-Rhône-Alpes ou Vaucluse).",
+        _(
+            "commune, epci, departement, region, province, pays ou autre. Utile quand un code désigne deux territoires "
+            "(84 : région Auvergne-Rhône-Alpes ou Vaucluse)."
+        ),
         "commune",
         export=lambda e, _ctx: e.lead_territory.kind,
         width=12,
@@ -157,8 +163,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "territoire_pays",
         _("Pays"),
-        "Code pays à deux lettres : FR, BE… Vide : la France pour un code (ou écrivez BE-25122 dans territoire_code), "
-        "tout pays pour un nom (Ramillies existe en France et en Belgique : les deux sont proposés).",
+        _(
+            "Code pays à deux lettres : FR, BE… Vide : la France pour un code (ou écrivez BE-25122 dans territoire_code), "
+            "tout pays pour un nom (Ramillies existe en France et en Belgique : les deux sont proposés)."
+        ),
         "FR",
         export=lambda e, _ctx: e.lead_territory.country,
         width=6,
@@ -166,8 +174,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "territoire_nom",
         _("Territoire"),
-        "Nom du territoire porteur, si vous n'avez pas son code. En cas d'homonymes, l'import vous propose les "
-        "candidats.",
+        _(
+            "Nom du territoire porteur, si vous n'avez pas son code. En cas d'homonymes, l'import vous propose les "
+            "candidats."
+        ),
         "Rennes",
         export=lambda e, _ctx: e.lead_territory.name,
         width=24,
@@ -182,8 +192,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "autres_territoires",
         _("Autres territoires"),
-        "Autres territoires concernés : codes séparés par « ; », précédés du type si besoin (departement:35 ; "
-        "35047), et du pays s'il diffère de celui du territoire porteur (BE:commune:21004).",
+        _(
+            "Autres territoires concernés : codes séparés par « ; », précédés du type si besoin (departement:35 ; "
+            "35047), et du pays s'il diffère de celui du territoire porteur (BE:commune:21004)."
+        ),
         "departement:35",
         export=_other_territories,
         width=24,
@@ -191,7 +203,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "themes",
         _("Thèmes"),
-        "Thèmes du thésaurus séparés par « ; » : nom, synonyme ou identifiant.",
+        _("Thèmes du thésaurus séparés par « ; » : nom, synonyme ou identifiant."),
         "Tiers-lieux ; Concertation",
         export=lambda e, ctx: LIST_SEPARATOR.join(ctx.theme(t) for t in e.themes.all()),
         width=30,
@@ -199,7 +211,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "mots_cles",
         _("Mots-clés"),
-        "Mots-clés libres séparés par « ; ». Ceux qui n'existent pas encore sont créés.",
+        _("Mots-clés libres séparés par « ; ». Ceux qui n'existent pas encore sont créés."),
         "gare ; ruralité",
         export=lambda e, _ctx: LIST_SEPARATOR.join(t.name for t in e.tags.all()),
         width=30,
@@ -207,8 +219,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "contexte",
         _("Contexte"),
-        "Texte libre. Une ligne vide sépare deux paragraphes ; une ligne commençant par « - » fait une puce, par "
-        "« 1. » un numéro ; **gras**, *italique*, [texte du lien] <https://…>.",
+        _(
+            "Texte libre. Une ligne vide sépare deux paragraphes ; une ligne commençant par « - » fait une puce, par "
+            "« 1. » un numéro ; **gras**, *italique*, [texte du lien] <https://…>."
+        ),
         field="context",
         export=_rich("context"),
         width=60,
@@ -216,7 +230,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "actions",
         _("Actions"),
-        "Les actions menées (même format que le contexte).",
+        _("Les actions menées (même format que le contexte)."),
         field="actions",
         export=_rich("actions"),
         width=60,
@@ -224,7 +238,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "resultats",
         _("Résultats"),
-        "Ce que l'expérience a produit, chiffres à l'appui si possible (même format).",
+        _("Ce que l'expérience a produit, chiffres à l'appui si possible (même format)."),
         field="results",
         export=_rich("results"),
         width=60,
@@ -232,7 +246,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "points_de_vigilance",
         _("Points de vigilance"),
-        "Ce qu'il faut savoir avant de s'en inspirer (même format).",
+        _("Ce qu'il faut savoir avant de s'en inspirer (même format)."),
         field="vigilance_points",
         export=_rich("vigilance_points"),
         width=60,
@@ -240,7 +254,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "debut",
         _("Début"),
-        "Date de début : AAAA-MM-JJ, JJ/MM/AAAA ou seulement l'année (AAAA).",
+        _("Date de début : AAAA-MM-JJ, JJ/MM/AAAA ou seulement l'année (AAAA)."),
         "2023-03-01",
         field="period_start",
         export=_field("period_start"),
@@ -249,7 +263,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "fin",
         _("Fin"),
-        "Date de fin, même format ; postérieure au début.",
+        _("Date de fin, même format ; postérieure au début."),
         field="period_end",
         export=_field("period_end"),
         width=12,
@@ -257,7 +271,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "etat_projet",
         _("État du projet"),
-        "en projet, en cours, terminé ou abandonné.",
+        _("en projet, en cours, terminé ou abandonné."),
         "en cours",
         field="project_status",
         export=lambda e, _ctx: PROJECT_STATUS_WORDS.get(e.project_status, e.project_status),
@@ -266,7 +280,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "budget",
         _("Budget"),
-        "Montant total, en chiffres (620000 ou 620 000,50).",
+        _("Montant total, en chiffres (620000 ou 620 000,50)."),
         "620000",
         field="budget_amount",
         export=_field("budget_amount"),
@@ -275,19 +289,25 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "devise",
         _("Devise"),
-        "Code à trois lettres, EUR par défaut.",
+        _("Code à trois lettres, EUR par défaut."),
         "EUR",
         field="currency",
         export=_field("currency"),
         width=8,
     ),
     Column(
-        "langue", _("Langue"), "fr ou en (fr par défaut).", "fr", field="language", export=_field("language"), width=8
+        "langue",
+        _("Langue"),
+        _("fr ou en (fr par défaut)."),
+        "fr",
+        field="language",
+        export=_field("language"),
+        width=8,
     ),
     Column(
         "visibilite",
         _("Visibilité"),
-        "publique, membres ou confidentielle (publique par défaut).",
+        _("publique, membres ou confidentielle (publique par défaut)."),
         "publique",
         field="visibility",
         export=lambda e, _ctx: VISIBILITY_WORDS.get(e.visibility, e.visibility),
@@ -297,19 +317,23 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "client",
         _("Client"),
-        "Nom exact de l'organisation cliente (ou son identifiant) ; obligatoire si la fiche est confidentielle.",
+        _("Nom exact de l'organisation cliente (ou son identifiant) ; obligatoire si la fiche est confidentielle."),
         field="client_organisation",
         export=lambda e, ctx: ctx.organisation(e.client_organisation),
         consultant_only=True,
         width=24,
     ),
     Column(
-        "titre_en", _("Titre (anglais)"), "Titre en anglais, facultatif.", field="title_en", export=_field("title_en")
+        "titre_en",
+        _("Titre (anglais)"),
+        _("Titre en anglais, facultatif."),
+        field="title_en",
+        export=_field("title_en"),
     ),
     Column(
         "resume_en",
         _("Résumé (anglais)"),
-        "Résumé en anglais, facultatif.",
+        _("Résumé en anglais, facultatif."),
         field="summary_en",
         export=_field("summary_en"),
         width=40,
@@ -317,15 +341,17 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "source_titre",
         _("Source (titre)"),
-        "Titre d'un document ou d'une page source ; ajouté aux sources de la fiche s'il n'y est pas. L'export donne "
-        "la première source de la fiche.",
+        _(
+            "Titre d'un document ou d'une page source ; ajouté aux sources de la fiche s'il n'y est pas. L'export donne "
+            "la première source de la fiche."
+        ),
         export=lambda e, _ctx: _first_source(e)[0],
         width=30,
     ),
     Column(
         "source_url",
         _("Source (adresse)"),
-        "Adresse web de cette source (https://…).",
+        _("Adresse web de cette source (https://…)."),
         "https://example.org/article",
         export=lambda e, _ctx: _first_source(e)[1],
         width=30,
@@ -333,7 +359,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "url",
         _("Adresse de la fiche"),
-        "Adresse de la fiche dans Périscope (écrite par l'export) : désigne la fiche quand la référence est vide.",
+        _("Adresse de la fiche dans Périscope (écrite par l'export) : désigne la fiche quand la référence est vide."),
         export=_address,
         width=40,
     ),

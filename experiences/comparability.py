@@ -20,10 +20,10 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core.formats import format_number
 from territories.countries import country_name
 from territories.models import Territory
 
@@ -342,7 +342,7 @@ def _band_words(band: int) -> str:
 def _number(value: int) -> str:
     # The reader's language groups the digits: "1 770" in French (narrow no-break space,
     # as before), "1,770" in English.
-    return number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True).replace("\xa0", "\u202f")
+    return format_number(value, 0).replace("\xa0", "\u202f")
 
 
 def _phrases(voice: str) -> dict[str, str]:

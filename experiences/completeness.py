@@ -43,6 +43,9 @@ CRITERIA: tuple[Criterion, ...] = (
     Criterion("period", _("pas de date de début"), 1),
     Criterion("actors", _("aucun acteur"), 1),
     Criterion("contacts", _("aucun contact"), 1),
+    # Said for public French fiches, but weighing nothing: a fiche is complete in French, and
+    # the stored scores (and the filters on them) stay what they were.
+    Criterion("english", _("pas de titre et de résumé en anglais"), 0),
 )
 TOTAL_WEIGHT = sum(c.weight for c in CRITERIA)
 
@@ -64,6 +67,10 @@ def _condition(key: str):
             return _exists(ExperienceOrganisation)
         case "contacts":
             return _exists(Contact)
+        case "english":
+            return (
+                ~Q(visibility=Experience.Visibility.PUBLIC) | ~Q(language="fr") | (~Q(title_en="") & ~Q(summary_en=""))
+            )
     raise ValueError(key)
 
 

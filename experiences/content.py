@@ -7,6 +7,8 @@ these lists; a new content field is added here and nowhere else.
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
+
 from core.fields import rich_text_fields
 
 from .models import Experience
@@ -33,3 +35,21 @@ CONTENT_FIELDS = (
     "external_ref",
 )
 CONTENT_ATTNAMES = tuple(Experience._meta.get_field(name).attname for name in CONTENT_FIELDS)
+
+
+def written_in(experience) -> str:
+    """The language a fiche's own fields are written in (French unless it says otherwise)."""
+    return (_value(experience, "language") or "fr")[:2]
+
+
+def in_reader_language(experience, field: str) -> tuple[str, str]:
+    """(text, its language) of a fiche's `title` or `summary` for the current reader: the
+    English version for an English reader when there is one, else the fiche's own text.
+    `experience` is a model instance or a snapshot dict carrying the same keys."""
+    if (get_language() or "fr")[:2] == "en" and (english := _value(experience, f"{field}_en")):
+        return english, "en"
+    return _value(experience, field) or "", written_in(experience)
+
+
+def _value(obj, name: str):
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)

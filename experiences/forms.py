@@ -12,13 +12,16 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from core.combobox import ComboboxField, ComboboxMultipleField
-from core.fields import RichTextarea
+from core.fields import RichTextarea, rich_text_fields
+from core.formats import format_date
 from territories.forms import TerritoriesField, TerritoryField
 
 from .history import CHILD_MODELS
@@ -264,6 +267,14 @@ class ExperienceForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["currency"].widget.attrs.update({"maxlength": "3", "class": "text-uppercase"})
         self.fields["title"].widget.attrs["autofocus"] = experience is None
+        # The fiche's own texts are in its language, the translations in English: browsers
+        # spell-check each in its language, screen readers read it so.
+        written_in = (experience.language if experience is not None else "") or settings.LANGUAGE_CODE
+        for name in ("title", "summary", *rich_text_fields(Experience)):
+            if name in self.fields:
+                self.fields[name].widget.attrs["lang"] = written_in
+        for name in ("title_en", "summary_en"):
+            self.fields[name].widget.attrs["lang"] = "en"
         self._style()
 
     @property
@@ -289,7 +300,8 @@ class ExperienceForm(BootstrapMixin, forms.Form):
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error(
-                "period_end", _("La fin doit venir après le début (%(start)s).") % {"start": start.strftime("%d/%m/%Y")}
+                "period_end",
+                _("La fin doit venir après le début (%(start)s).") % {"start": format_date(start, "short")},
             )
         if data.get("visibility") == Experience.Visibility.CONFIDENTIAL and not data.get("client_organisation"):
             self.add_error("client_organisation", _("Une fiche confidentielle doit avoir un client : indiquez-le."))
@@ -613,10 +625,16 @@ class TagPromoteForm(StyledForm):
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Fichier à importer"),
-        help_text=_(
-            "CSV (séparateur « ; » ou « , », UTF-8) ou XLSX, %(max)s Mo au plus, première ligne = noms des colonnes."
-        )
-        % {"max": MAX_FILE_BYTES // 1_048_576},
+        # Interpolated when shown (lazy), not when the module loads: in the reader's language.
+        help_text=lazy(
+            lambda: (
+                gettext(
+                    "CSV (séparateur « ; » ou « , », UTF-8) ou XLSX, %(max)s Mo au plus, première ligne = noms des colonnes."
+                )
+                % {"max": MAX_FILE_BYTES // 1_048_576}
+            ),
+            str,
+        )(),
         widget=forms.ClearableFileInput(
             attrs={
                 "accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

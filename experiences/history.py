@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
@@ -24,9 +25,10 @@ from typing import Any
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.formats import format_date, format_datetime, format_money, format_number, label_value
 from core.richtext import to_text
 from territories.models import Territory
 
@@ -43,6 +45,7 @@ from .models import (
     Theme,
 )
 
+FICHE_TEXT_FIELDS = frozenset({"title", "summary", *RICH_TEXT_FIELDS})  # written in the fiche's language
 HistoricalExperience = Experience.history.model
 M2M_FIELDS = ("themes", "tags", "territories")
 M2M_TARGETS = {"themes": (Theme, "theme_id"), "tags": (Tag, "tag_id"), "territories": (Territory, "territory_id")}
@@ -129,6 +132,47 @@ def record_snapshots(
 # --- Reading the history ---------------------------------------------------
 
 
+# The change reasons are stored in French, as the services write them (a stable record); they
+# are said in the reader's language when shown. Fixed reasons, then reasons with a part.
+STORED_REASONS = {
+    "Création": gettext_lazy("Création"),
+    "Modification": gettext_lazy("Modification"),
+    "Soumise à relecture": gettext_lazy("Soumise à relecture"),
+    "Repassée en brouillon": gettext_lazy("Repassée en brouillon"),
+    "Publiée": gettext_lazy("Publiée"),
+    "Archivée": gettext_lazy("Archivée"),
+}
+STORED_REASON_PATTERNS = (
+    (
+        re.compile(r"^Restauration de la version du (?P<when>.+)$"),
+        gettext_lazy("Restauration de la version du %(when)s"),
+    ),
+    (re.compile(r"^Import (?P<file>.+)$"), gettext_lazy("Import de %(file)s")),
+    (
+        re.compile(r"^Mot-clé « (?P<tag>.+) » fusionné dans « (?P<target>.+) »$"),
+        gettext_lazy("Mot-clé « %(tag)s » fusionné dans « %(target)s »"),
+    ),
+    (
+        re.compile(r"^Mot-clé « (?P<tag>.+) » promu \(synonyme de « (?P<theme>.+) »\)$"),
+        gettext_lazy("Mot-clé « %(tag)s » promu (synonyme de « %(theme)s »)"),
+    ),
+    (
+        re.compile(r"^Mot-clé « (?P<tag>.+) » promu \(thème « (?P<theme>.+) »\)$"),
+        gettext_lazy("Mot-clé « %(tag)s » promu (thème « %(theme)s »)"),
+    ),
+)
+
+
+def reason_label(stored: str) -> str:
+    """A stored change reason in the reader's language ("Publiée" → "Published")."""
+    if stored in STORED_REASONS:
+        return str(STORED_REASONS[stored])
+    for pattern, label in STORED_REASON_PATTERNS:
+        if match := pattern.match(stored):
+            return str(label) % match.groupdict()
+    return stored
+
+
 @dataclass
 class FieldChange:
     name: str
@@ -143,6 +187,11 @@ class FieldChange:
     @property
     def is_list(self) -> bool:
         return bool(self.added or self.removed)
+
+    @property
+    def is_fiche_text(self) -> bool:
+        """A text written in the fiche's own language (its title, summary, long texts)."""
+        return self.name in FICHE_TEXT_FIELDS
 
 
 @dataclass
@@ -218,11 +267,11 @@ def _display(model: type[Model], name: str, value, labels: _Labels) -> str:
     if name in RICH_TEXT_FIELDS:
         return to_text(value)  # text, not markup: a diff shows what a reader sees
     if isinstance(value, datetime.datetime):
-        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        return format_datetime(value)
     if isinstance(value, datetime.date):
-        return date_format(value, "DATE_FORMAT")
+        return format_date(value)
     if isinstance(value, Decimal):
-        return number_format(value, decimal_pos=0 if value == value.to_integral() else 2, force_grouping=True)
+        return format_number(value, 0 if value == value.to_integral() else 2)
     return str(value)
 
 
@@ -336,7 +385,7 @@ def history_entries(experience: Experience, *, limit: int = 100) -> list[History
                 record=record,
                 date=record.history_date,
                 user=record.history_user,
-                reason=record.history_change_reason or "",
+                reason=reason_label(record.history_change_reason or ""),
                 history_type=record.history_type,
                 changes=changes,
             )
@@ -365,7 +414,7 @@ def _child_label(key: str, values: dict, labels: _Labels) -> str:
     match key:
         case "funding_lines":
             who = values.get("label") or labels.get(Organisation, values.get("funder_id"))
-            return f"{who} : {_display(FundingLine, 'amount', values.get('amount'), labels)} €"
+            return label_value(who, format_money(values.get("amount")))
         case "contacts":
             return values.get("name") or ""
         case "sources":

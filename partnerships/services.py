@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import ROLE_GROUPS, Role
 from core.fields import clean_rich_text
+from core.formats import format_date
 
 from .models import Deliverable, Milestone, Partnership, PartnershipDocument, PartnershipFunding, PartnershipParty
 from .selectors import OVERDUE_REMINDER_WINDOW_DAYS, REMINDER_LEAD_DAYS
@@ -373,7 +374,7 @@ def deliverable_send_reminder(*, deliverable_id: int, kind: ReminderKind, today:
                 subject = _("[%(portal)s] Livrable en retard depuis le %(date)s : %(title)s")
             subject = subject % {
                 "portal": settings.PORTAL_NAME,
-                "date": deliverable.due_date.strftime("%d/%m/%Y"),
+                "date": format_date(deliverable.due_date, "short"),
                 "title": deliverable.title,
             }
             body = render_to_string("partnerships/email/deliverable_reminder.txt", context)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from accounts.roles import Role, role_of
 from core.richtext import to_text
 from experiences.models import Contact, Experience, ExperienceOrganisation, FundingLine, Source
+from territories.countries import country_name
 from territories.models import Territory
 
 from .models import Criterion, CriterionValue, ReportJob, ReportVersion, Study, StudyExperience
@@ -179,6 +180,7 @@ def _territory_dict(territory: Territory | None) -> dict | None:
         "kind_label": str(territory.get_kind_display()),
         "subkind_label": str(territory.get_subkind_display()) if territory.subkind else "",
         "country": territory.country,
+        "country_name": country_name(territory.country),
         "code": territory.code,
         "population": territory.population,
         "population_year": territory.population_year,
@@ -212,6 +214,9 @@ def experience_snapshot(experience: Experience, *, include_contacts: bool, regio
         "slug": experience.slug,
         "title": experience.display_title,
         "summary": experience.display_summary,
+        # With "language": what fiche_lang needs to mark a French title on an English page.
+        "title_en": experience.title_en,
+        "summary_en": experience.summary_en,
         "context": experience.context,
         "actions": experience.actions,
         "results": experience.results,

@@ -1,56 +1,57 @@
-"""Country names in words, for the countries Périscope's territories and partnerships reach.
+"""Country names in words, in the reader's language, from the Unicode CLDR (through Babel).
 
-Django ships no country list; these are France, Belgium and the countries French
-and Belgian collectivités most often work with. An unknown code shows as itself.
+No hand-written list: every ISO 3166 country CLDR knows has its name in French and
+English ("ML" → « Mali », "BE" → « Belgique » / "Belgium", "CI" → « Côte d’Ivoire »
+/ "Côte d’Ivoire"), the same names the operating systems and browsers use. An unknown
+code shows as itself.
 """
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+from collections.abc import Iterator, Mapping
+from functools import cache
 
-COUNTRY_NAMES = {
-    "FR": _("France"),
-    "BE": _("Belgique"),
-    "LU": _("Luxembourg"),
-    "CH": _("Suisse"),
-    "DE": _("Allemagne"),
-    "IT": _("Italie"),
-    "ES": _("Espagne"),
-    "PT": _("Portugal"),
-    "GB": _("Royaume-Uni"),
-    "IE": _("Irlande"),
-    "NL": _("Pays-Bas"),
-    "PL": _("Pologne"),
-    "RO": _("Roumanie"),
-    "GR": _("Grèce"),
-    "HR": _("Croatie"),
-    "SE": _("Suède"),
-    "FI": _("Finlande"),
-    "DK": _("Danemark"),
-    "CZ": _("Tchéquie"),
-    "AT": _("Autriche"),
-    "HU": _("Hongrie"),
-    "BF": _("Burkina Faso"),
-    "ML": _("Mali"),
-    "SN": _("Sénégal"),
-    "NE": _("Niger"),
-    "BJ": _("Bénin"),
-    "TG": _("Togo"),
-    "CI": _("Côte d'Ivoire"),
-    "MA": _("Maroc"),
-    "TN": _("Tunisie"),
-    "DZ": _("Algérie"),
-    "MG": _("Madagascar"),
-    "CM": _("Cameroun"),
-    "HT": _("Haïti"),
-    "LB": _("Liban"),
-    "PS": _("Palestine"),
-    "VN": _("Viêt Nam"),
-    "CA": _("Canada"),
-    "US": _("États-Unis"),
-}
+from babel import Locale
+from django.conf import settings
+from django.utils.translation import get_language
+
+# Two-letter CLDR territories that are not countries (groupings, private use, unknown).
+NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 
 
-def country_name(code: str) -> str:
-    """ "Belgique" for "BE" (in the active language); an unknown code as itself."""
-    return str(COUNTRY_NAMES.get((code or "").upper(), code))
+@cache
+def _names(language: str) -> dict[str, str]:
+    try:
+        territories = Locale.parse(language.replace("-", "_")).territories
+    except (ValueError, LookupError):
+        territories = Locale.parse(settings.LANGUAGE_CODE).territories
+    return {
+        code: name
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    }
+
+
+def country_name(code: str, *, language: str | None = None) -> str:
+    """ "Belgique" for "BE" (in the active language, or `language`); an unknown code as itself."""
+    names = _names((language or get_language() or settings.LANGUAGE_CODE)[:2])
+    return names.get((code or "").upper(), code)
+
+
+class _CountryNames(Mapping):
+    """{code: name in the active language} over every country CLDR knows (read-only)."""
+
+    def __getitem__(self, code: str) -> str:
+        names = _names("en")
+        if code not in names:
+            raise KeyError(code)
+        return country_name(code)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_names("en"))
+
+    def __len__(self) -> int:
+        return len(_names("en"))
+
+
+COUNTRY_NAMES: Mapping[str, str] = _CountryNames()

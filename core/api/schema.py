@@ -8,6 +8,10 @@ those answers against the schema too.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
+# The text of SPECTACULAR_SETTINGS["DESCRIPTION"], translated for each reader below.
+API_DESCRIPTION = _("Expériences territoriales, études de benchmarking et partenariats.")
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {"detail": {"type": "string"}},
@@ -15,22 +19,27 @@ ERROR_SCHEMA = {
 }
 VALIDATION_ERROR_SCHEMA = {
     "type": "object",
-    "description": "Un message par paramètre invalide.",
+    "description": _("Un message par paramètre invalide."),
     "additionalProperties": {},
 }
 ERRORS = {
-    "400": ("Paramètres invalides.", "ValidationError"),
-    "401": ("Jeton invalide ou absent alors qu'il est requis.", "Error"),
-    "403": ("Droits insuffisants.", "Error"),
-    "404": ("Objet inconnu ou non visible, ou page inexistante.", "Error"),
-    "429": ("Trop de requêtes : voir l'en-tête Retry-After.", "Error"),
+    "400": (_("Paramètres invalides."), "ValidationError"),
+    "401": (_("Jeton invalide ou absent alors qu'il est requis."), "Error"),
+    "403": (_("Droits insuffisants."), "Error"),
+    "404": (_("Objet inconnu ou non visible, ou page inexistante."), "Error"),
+    "429": (_("Trop de requêtes : voir l'en-tête Retry-After."), "Error"),
 }
 
 
 def add_error_responses(result, generator, request, public):  # noqa: ARG001 - drf-spectacular hook signature
+    # The settings' description is French; the schema is written in the reader's language.
+    result.setdefault("info", {})["description"] = str(API_DESCRIPTION)
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Error", ERROR_SCHEMA)
-    components.setdefault("ValidationError", VALIDATION_ERROR_SCHEMA)
+    components.setdefault(
+        "ValidationError",
+        {**VALIDATION_ERROR_SCHEMA, "description": str(VALIDATION_ERROR_SCHEMA["description"])},
+    )
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
@@ -40,7 +49,7 @@ def add_error_responses(result, generator, request, public):  # noqa: ARG001 - d
                 responses.setdefault(
                     status,
                     {
-                        "description": description,
+                        "description": str(description),
                         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
                     },
                 )

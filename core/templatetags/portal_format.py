@@ -1,58 +1,54 @@
-"""Numbers and amounts written the way the reader's language writes them.
+"""Template filters over core.formats, the portal's one formatting helper.
 
-French: "1 800 agents", "5 000 €" (no-break spaces, symbol after); English:
-"1,800 agents", "€5,000" (symbol before). Django's own formats give the grouping
-(USE_THOUSAND_SEPARATOR is on); this adds where the currency goes.
+{% load portal_format %}
+{{ 1800|number }}                      1 800 · 1,800
+{{ budget|money:experience.currency }} 25 000 € · €25,000
+{{ 0.93|percent }}                     93 % · 93%
+{{ day|ldate }} {{ day|ldate:"short" }} 6 décembre 2026 · December 6, 2026
+{% colon %}                            " :" · ":" (after a label)
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
-from django.utils import formats
-from django.utils.translation import get_language
+
+from core import formats
 
 register = template.Library()
-
-NBSP = "\u00a0"
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
-
-
-def _decimal(value) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
-
-
-def format_money(value, currency: str = "EUR", *, language: str | None = None) -> str:
-    amount = _decimal(value)
-    if amount is None:
-        return ""
-    places = 0 if amount == amount.to_integral_value() else 2
-    number = formats.number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)
-    code = (currency or "EUR").upper()
-    symbol = SYMBOLS.get(code)
-    language = (language or get_language() or "fr")[:2]
-    if language == "en" and symbol:
-        return f"{symbol}{number}"
-    return f"{number}{NBSP}{symbol or code}"
 
 
 @register.filter
 def money(value, currency: str = "EUR") -> str:
-    """5000 → "5 000 €" (fr) / "€5,000" (en); other currencies keep their code: "5 000 CHF"."""
-    return format_money(value, currency)
+    """5000 → "5 000 €" (fr) / "€5,000" (en); other currencies by their code: "5 000 CHF" / "CHF 5,000"."""
+    return formats.format_money(value, currency)
 
 
 @register.filter
-def number(value, places: int = 0) -> str:
-    """1800 → "1 800" (fr) / "1,800" (en); `places` decimals when the value has some."""
-    amount = _decimal(value)
-    if amount is None:
-        return ""
-    decimals = 0 if amount == amount.to_integral_value() else int(places)
-    return formats.number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+def number(value, places: int | None = None) -> str:
+    """1800 → "1 800" (fr) / "1,800" (en); `places` decimals when given."""
+    return formats.format_number(value, None if places in (None, "") else int(places))
+
+
+@register.filter
+def percent(value, scale: int = 1) -> str:
+    """0.93 → "93 %" (fr) / "93%" (en); `{{ 93|percent:100 }}` for a value out of 100."""
+    number = formats._decimal(value)
+    return "" if number is None else formats.format_percent(number / int(scale or 1))
+
+
+@register.filter
+def ldate(value, length: str = "long") -> str:
+    """A date in the reader's language: "6 décembre 2026" / "December 6, 2026"."""
+    return formats.format_date(value, length)
+
+
+@register.filter
+def ldatetime(value, length: str = "medium") -> str:
+    """A moment in the reader's language, to the minute: "6 déc. 2026, 15:10" / "Dec 6, 2026, 3:10 PM"."""
+    return formats.format_datetime(value, length)
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon after a label, spaced as the language wants: " :" / ":"."""
+    return formats.colon()

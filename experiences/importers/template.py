@@ -6,6 +6,7 @@ import csv
 import io
 
 import openpyxl
+from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -38,17 +39,19 @@ def template_xlsx() -> bytes:
         example.append(cell)
     sheet.append(example)
 
-    doc = workbook.create_sheet("Colonnes")
+    # The documentation in the reader's language; the column keys and the example row stay
+    # the import's own words (what the import reads in any language).
+    doc = workbook.create_sheet(_("Colonnes"))
     doc.column_dimensions["A"].width = 24
     doc.column_dimensions["B"].width = 14
     doc.column_dimensions["C"].width = 100
-    doc.append([WriteOnlyCell(doc, value=v) for v in ("colonne", "obligatoire", "contenu")])
+    doc.append([WriteOnlyCell(doc, value=v) for v in (_("colonne"), _("obligatoire"), _("contenu"))])
     wrap = Alignment(wrap_text=True, vertical="top")
     for column in IMPORT_COLUMNS:
         cells = [
             WriteOnlyCell(doc, value=column.key),
-            WriteOnlyCell(doc, value="oui" if column.required else ""),
-            WriteOnlyCell(doc, value=column.help),
+            WriteOnlyCell(doc, value=_("oui") if column.required else ""),
+            WriteOnlyCell(doc, value=str(column.help)),
         ]
         cells[2].alignment = wrap
         doc.append(cells)

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from territories import countries
+
 SCALAR = "scalar"
 ARRAY = "array"
 
@@ -76,24 +78,8 @@ def _languages():
     return settings.LANGUAGES
 
 
-COUNTRY_NAMES = {
-    "FR": _("France"),
-    "BE": _("Belgique"),
-    "LU": _("Luxembourg"),
-    "CH": _("Suisse"),
-    "DE": _("Allemagne"),
-    "IT": _("Italie"),
-    "ES": _("Espagne"),
-    "PT": _("Portugal"),
-    "GR": _("Grèce"),
-    "NL": _("Pays-Bas"),
-    "GB": _("Royaume-Uni"),
-    "CA": _("Canada"),
-    "BF": _("Burkina Faso"),
-    "SN": _("Sénégal"),
-    "MA": _("Maroc"),
-    "TN": _("Tunisie"),
-}
+# Every country, named in the reader's language from the CLDR (territories.countries, Babel).
+COUNTRY_NAMES = countries.COUNTRY_NAMES
 
 
 def _countries():
