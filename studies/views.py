@@ -298,6 +298,7 @@ def report_generate(request, slug):
 def report_job_status(request, slug, job_id):
     """The job's progress: an htmx partial (polled while running) or JSON."""
     study = selectors.study_detail(viewer=request.user, slug=slug)
+    services.report_jobs_abandon(study=study)  # with no worker left, the poll ends the job
     job = selectors.report_job(viewer=request.user, study=study, job_id=job_id)
     version = _job_version(job, request.user)  # None when the report holds a fiche the viewer may not read
     if request.headers.get("Accept", "").startswith("application/json"):
