@@ -158,7 +158,8 @@ def _toc(sections: list[Section]) -> tuple[list[dict], dict[str, int]]:
         key = "fiches" if section.key.startswith("fiche-") else section.key
         if key in labels and key not in chapters:
             chapters[key] = len(chapters) + 1
-            entries.append({"anchor": section.key, "label": labels[key], "level": 1, "chapter": chapters[key]})
+            anchor = "fiches" if key == "fiches" else section.key  # the fiches' chapter heading tops the first fiche
+            entries.append({"anchor": anchor, "label": labels[key], "level": 1, "chapter": chapters[key]})
         if key == "fiches":
             item = section.context["item"]
             entries.append(
