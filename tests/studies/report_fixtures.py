@@ -72,7 +72,10 @@ def demo_study(n: int = 30):
         experience.territories.set([_territory(ref, names) for ref in row["other_territories"]])
         for line in row["funding"]:
             FundingLine.objects.create(
-                experience=experience, label=line.get("label", ""), amount=Decimal(str(line["amount"])), year=line.get("year")
+                experience=experience,
+                label=line.get("label", ""),
+                amount=Decimal(str(line["amount"])),
+                year=line.get("year"),
             )
         for source in row["sources"]:
             Source.objects.create(
@@ -82,7 +85,9 @@ def demo_study(n: int = 30):
                 publisher=source.get("publisher", ""),
                 published_on=_date(source.get("published_on")),
             )
-        item = study.items.create(experience=experience, position=position, analysis_note="<p>Cas proche du client.</p>")
+        item = study.items.create(
+            experience=experience, position=position, analysis_note="<p>Cas proche du client.</p>"
+        )
         for criterion in criteria:
             criterion.values.create(item=item, value=f"{criterion.name} {position}")
     return study, staff

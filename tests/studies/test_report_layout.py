@@ -70,7 +70,7 @@ def body_lines(page: str) -> list[str]:
 def check_outline_and_toc(path: Path, titles: list[str], chapters: list[str]) -> None:
     tree = outline(path)
     assert [label for label, _page, _children in tree] == chapters
-    fiches = dict((label, children) for label, _page, children in tree)[chapters[4]]
+    fiches = {label: children for label, _page, children in tree}[chapters[4]]
     assert [label for label, _page in fiches] == [f"{n:02d} {title}" for n, title in enumerate(titles, start=1)]
     assert all(not children for label, _page, children in tree if label != chapters[4])
     pages = pages_text(path)
