@@ -496,7 +496,7 @@ def report_jobs_take_back(*, me: str, active_ids: Iterable[int] = (), queue: str
     idle = now - timedelta(seconds=2 * settings.REPORT_HEARTBEAT_INTERVAL)
     gone = (
         (Q(holder__startswith=f"{node}#") & ~Q(holder=me))
-        | Q(heartbeat_at__lt=stale)
+        | (Q(heartbeat_at__lt=stale) & ~Q(holder=me))
         | (Q(holder=me, heartbeat_at__lt=idle) & ~Q(pk__in=list(active_ids)))
     )
     candidates = ReportJob.objects.filter(gone, status=ReportJob.Status.RUNNING).values_list("pk", "holder")
