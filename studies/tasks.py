@@ -32,6 +32,8 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 def failure_reason(exc: BaseException, *, soft: int | None = None, hard: int | None = None) -> str:
     with override(settings.LANGUAGE_CODE):
         if isinstance(exc, TimeLimitExceeded):
+            if exc.args and isinstance(exc.args[0], int | float):
+                hard = int(exc.args[0])  # the limit that applied (the message's own, if it had one)
             return _(
                 "Le rendu a dépassé la limite de %(s)s secondes et a été interrompu. "
                 "Réduisez le nombre d'expériences ou contactez l'équipe technique."
@@ -82,5 +84,6 @@ def render_study_report(self, job_id: int) -> int | None:
     except SoftTimeLimitExceeded as exc:
         # The limit may have interrupted a query half-way: start from a fresh connection.
         connections.close_all()
-        services.report_job_fail(job_id=job_id, reason=failure_reason(exc, soft=self.soft_time_limit))
+        soft = (self.request.timelimit or (None, None))[1] or self.soft_time_limit
+        services.report_job_fail(job_id=job_id, reason=failure_reason(exc, soft=soft))
         return None

@@ -3,7 +3,9 @@
 The worker runs `celery -A tests.studies.celery_app worker` (the project's app
 plus two title-triggered faults, see that module) on Redis database 5, against
 the pytest test database; tests are `transaction=True` so it sees their rows.
-Short time limits come through the environment: soft 6 s, hard 8 s. The
+Time limits come through the environment (soft 30 s, hard 40 s: a loaded machine
+must not turn a slow render into a failure); the hanging-render test sends its
+job with short ones (6 s, 8 s), as a message carries its own limits. The
 broker's visibility timeout is long (120 s): recovery from a worker killed whole
 must come from the job rows (studies.worker), not from the broker's redelivery.
 
@@ -42,7 +44,8 @@ BROKER = "redis://127.0.0.1:6379/5"
 # Other test runs (other engineers, CI) may use the same Redis database at the
 # same time: a queue of our own keeps their workers off our messages.
 QUEUE = f"reports-test-{os.getpid()}"
-SOFT, HARD, VISIBILITY = 6, 8, 120
+SOFT, HARD, VISIBILITY = 30, 40, 120
+HANG_SOFT, HANG_HARD = 6, 8
 PICKUP = 60  # seconds a loaded machine may take to hand a queued job to the worker
 RECOVERY = 30  # the promise: a job is done within 30 s of a restarted worker being ready
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,6 +168,7 @@ def broker(worker, settings, media_dir):
     # Time limits travel in the message, taken from the *sender's* task options.
     limits = (render_study_report.soft_time_limit, render_study_report.time_limit)
     render_study_report.soft_time_limit, render_study_report.time_limit = SOFT, HARD
+    render_study_report._exec_options = None  # Celery caches a task's message options at its first send
     _reset_connections(app)
     app.conf.update(
         broker_url=BROKER,
@@ -178,6 +182,7 @@ def broker(worker, settings, media_dir):
     app.conf.update(saved)
     _reset_routes(app)
     render_study_report.soft_time_limit, render_study_report.time_limit = limits
+    render_study_report._exec_options = None
     previous_app.set_current()
 
 
@@ -310,15 +315,20 @@ def test_killing_the_pool_child_mid_render_still_completes_the_job(broker, worke
 
 
 def test_a_hanging_render_fails_with_a_reason_at_the_hard_limit(broker):
+    from studies.tasks import render_study_report
+
     study, staff = make_study(titles=["Tiers-lieu suspendu"], study_title="PERISCOPE-HANG suspendu")
-    job = wait_for(generate(study, staff), {"running", "done", "failed"}, PICKUP)
+    job = ReportJob.objects.create(study=study, requested_by=staff, total=100)
+    # Short limits for this job only: they travel in its message.
+    render_study_report.apply_async(args=[job.pk], soft_time_limit=HANG_SOFT, time_limit=HANG_HARD)
+    job = wait_for(job, {"running", "done", "failed"}, PICKUP)
     started = time.monotonic()
     # The hard limit counts from the pool child accepting the task (just before it
     # claimed the job); the main process checks it every second, then kills and reports.
-    job = wait_for(job, {"done", "failed"}, HARD + 10)
+    job = wait_for(job, {"done", "failed"}, HANG_HARD + 10)
     assert job.status == "failed"
-    assert f"{HARD} secondes" in job.error
-    assert time.monotonic() - started >= SOFT - 1
+    assert f"{HANG_HARD} secondes" in job.error
+    assert time.monotonic() - started >= HANG_SOFT - 1
     assert not ReportVersion.objects.filter(study=study).exists()
 
 
