@@ -19,7 +19,7 @@ from core import richtext
 from core.pdf import render_pdf
 
 from . import reports
-from .templatetags.report_tags import money, number, period
+from .templatetags.report_tags import colon, money, number, period
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,7 +50,7 @@ def comparison_grid(experiences: list[dict], criteria_rows: list[tuple[dict, lis
             "funding",
             _("Financements"),
             lambda e: "\n".join(
-                f"{f['label'] or f['funder']} : {money(f['amount'], e['currency'])}" for f in e["funding"]
+                f"{f['label'] or f['funder']}{colon()}{money(f['amount'], e['currency'])}" for f in e["funding"]
             ),
         ),
         ("themes", _("Thèmes"), lambda e: ", ".join(e["themes"])),
