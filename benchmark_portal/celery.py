@@ -13,6 +13,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def _add_worker_steps() -> None:
+    from studies.worker import ReportJobsRecovery
+
+    app.steps["worker"].add(ReportJobsRecovery)
+
+
+_add_worker_steps()
+
+
 @worker_process_init.connect
 def freeze_startup_objects(**_kwargs) -> None:
     """Keep what the pool child inherited (Django, modules, settings) out of every later collection."""

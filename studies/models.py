@@ -160,6 +160,10 @@ class ReportJob(TimeStampedModel):
     error = models.TextField(_("erreur"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     task_id = models.CharField(_("tâche Celery"), max_length=64, blank=True)
+    # The worker rendering the job ("node name#instance", see studies.worker) and when it last
+    # said so: a worker that starts takes back the jobs of a holder that is gone.
+    holder = models.CharField(_("worker"), max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(_("dernier signe de vie"), null=True, blank=True)
     started_at = models.DateTimeField(_("démarré le"), null=True, blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
     language = models.CharField(

@@ -158,7 +158,8 @@ def _toc(sections: list[Section]) -> tuple[list[dict], dict[str, int]]:
         key = "fiches" if section.key.startswith("fiche-") else section.key
         if key in labels and key not in chapters:
             chapters[key] = len(chapters) + 1
-            entries.append({"anchor": section.key, "label": labels[key], "level": 1, "chapter": chapters[key]})
+            anchor = "fiches" if key == "fiches" else section.key  # the fiches' chapter heading tops the first fiche
+            entries.append({"anchor": anchor, "label": labels[key], "level": 1, "chapter": chapters[key]})
         if key == "fiches":
             item = section.context["item"]
             entries.append(
@@ -263,6 +264,53 @@ def _balanced_groups(weights: list[int], count: int) -> list[list[int]]:
     return [group for group in groups if group]
 
 
+def _localise(snapshot: dict) -> None:
+    """Labels of the snapshot in the active language (they were taken in French), fiche
+    titles, summaries and themes in English where the fiche has them — else kept in French
+    and marked so (`title_lang`, `summary_lang`) — and the study team named once."""
+    from experiences.models import Experience, ExperienceOrganisation
+    from territories.models import Territory
+
+    def label(choices, code, fallback):
+        try:
+            return str(choices(code).label)
+        except ValueError:
+            return fallback
+
+    def territory(t: dict | None) -> None:
+        if not t:
+            return
+        t["kind_label"] = label(Territory.Kind, t.get("kind"), t.get("kind_label", ""))
+        if t.get("subkind"):
+            t["subkind_label"] = label(Territory.Subkind, t["subkind"], t.get("subkind_label", ""))
+        if t.get("density_class"):
+            t["density_class_label"] = label(Territory.DensityClass, t["density_class"], t["density_class_label"])
+
+    english = (get_language() or "").startswith("en")
+    study = snapshot["study"]
+    territory(study.get("client_territory"))
+    study["team"] = [name for name in dict.fromkeys(study.get("team", [])) if name and name != study.get("lead")]
+    for item in snapshot["items"]:
+        exp = item["experience"]
+        territory(exp["territory"])
+        exp["project_status_label"] = label(
+            Experience.ProjectStatus, exp.get("project_status"), exp.get("project_status_label", "")
+        )
+        for actor in exp["actors"]:
+            actor["role_label"] = label(ExperienceOrganisation.Role, actor.get("role"), actor.get("role_label", ""))
+        exp["title_lang"] = exp["summary_lang"] = ""
+        if english:
+            for key in ("title", "summary"):
+                if exp.get(f"{key}_en"):
+                    exp[key] = exp[f"{key}_en"]
+                elif exp.get(key):
+                    exp[f"{key}_lang"] = "fr"
+            themes_en = exp.get("themes_en") or []
+            exp["themes"] = [en or fr for fr, en in zip(exp["themes"], themes_en, strict=False)] + exp["themes"][
+                len(themes_en) :
+            ]
+
+
 def build_report_document(
     snapshot: dict,
     *,
@@ -279,6 +327,7 @@ def build_report_document(
     """
     snapshot = json.loads(json.dumps(snapshot))  # sections annotate items: never touch the caller's copy
     with override(language):
+        _localise(snapshot)
         sections = report_sections(snapshot)
         toc, chapters = _toc(sections)
         brand = branding()

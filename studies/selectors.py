@@ -185,6 +185,9 @@ def _territory_dict(territory: Territory | None) -> dict | None:
         "population": territory.population,
         "population_year": territory.population_year,
         "density_class_label": str(territory.get_density_class_display()) if territory.density_class else "",
+        # Codes, so a report in another language names the kind and class in it (see LABEL_KEYS).
+        "subkind": territory.subkind,
+        "density_class": territory.density_class,
     }
 
 
@@ -212,11 +215,8 @@ def experience_snapshot(experience: Experience, *, include_contacts: bool, regio
     data = {
         "id": experience.pk,
         "slug": experience.slug,
-        "title": experience.display_title,
-        "summary": experience.display_summary,
-        # With "language": what fiche_lang needs to mark a French title on an English page.
-        "title_en": experience.title_en,
-        "summary_en": experience.summary_en,
+        "title": experience.title,
+        "summary": experience.summary,
         "context": experience.context,
         "actions": experience.actions,
         "results": experience.results,
@@ -231,7 +231,7 @@ def experience_snapshot(experience: Experience, *, include_contacts: bool, regio
         "territory": _territory_dict(territory),
         "departments": departments,
         "other_territories": [t.label for t in experience.territories.all()],
-        "themes": [theme.label for theme in experience.themes.all()],
+        "themes": [theme.name for theme in experience.themes.all()],
         "tags": [tag.name for tag in experience.tags.all()],
         "actors": [
             {"name": link.organisation.name, "role": link.role, "role_label": str(link.get_role_display())}
@@ -268,12 +268,30 @@ def experience_snapshot(experience: Experience, *, include_contacts: bool, regio
         if include_contacts
         else [],
     }
+    # The English texts, only when there are some (the fiche's fingerprint stays as it was otherwise).
+    english = {
+        "title_en": experience.title_en,
+        "summary_en": experience.summary_en,
+        "themes_en": [theme.name_en for theme in experience.themes.all()],
+    }
+    data |= {key: value for key, value in english.items() if any(value)}
     data["fingerprint"] = fingerprint(data)
     return data
 
 
+# Keys that only restate another (codes of labels already there): not part of a fiche's fingerprint.
+LABEL_KEYS = {"subkind", "density_class"}
+
+
 def fingerprint(data: dict) -> str:
-    payload = json.dumps({k: v for k, v in data.items() if k != "fingerprint"}, sort_keys=True, ensure_ascii=False)
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in LABEL_KEYS}
+        return value
+
+    payload = json.dumps(
+        {k: strip(v) for k, v in data.items() if k != "fingerprint"}, sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

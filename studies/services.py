@@ -11,12 +11,13 @@ import hashlib
 import logging
 import time
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Func, IntegerField, Max
+from django.db.models import F, Func, IntegerField, Max, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -253,11 +254,11 @@ def criterion_value_set(*, criterion: Criterion, item: StudyExperience, value: s
 # --- Reports -------------------------------------------------------------------------------
 
 
-def _enqueue_report(job_id: int) -> None:
+def _enqueue_report(job_id: int, queue: str | None = None) -> None:
     from .tasks import render_study_report
 
     try:
-        result = render_study_report.apply_async(args=[job_id])
+        result = render_study_report.apply_async(args=[job_id], **({"queue": queue} if queue else {}))
     except Exception:  # the broker is down, or an eager run failed: the job row must say so
         logger.exception("Could not run report job %s", job_id)
         report_job_fail(job_id=job_id, reason=_("La génération n'a pas pu être lancée (file d'attente indisponible)."))
@@ -272,6 +273,7 @@ def report_job_request(*, study: Study, by, language: str = settings.LANGUAGE_CO
     A second click while a job is queued or running returns that job.
     """
     _ensure_can_edit(study, by)
+    report_jobs_abandon(study=study)  # a job nobody renders any more does not block a new one
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Langue de rapport inconnue : %(code)s") % {"code": language[:10]}})
     Study.objects.select_for_update().filter(pk=study.pk).first()
@@ -313,23 +315,38 @@ class _Progress:
     table of contents): the bar keeps the furthest point reached.
     """
 
-    def __init__(self, job_id: int):
+    def __init__(self, job_id: int, *, resumed: bool = False):
         self.job_id = job_id
         self.last = 0.0
         self.value = 0
+        self.resumed = resumed
 
     def set(self, progress: int, total: int, message: str, *, force: bool = False) -> None:
         now = time.monotonic()
         if progress < self.value or (not force and now - self.last < PROGRESS_INTERVAL):
             return
         self.last, self.value = now, progress
+        if self.resumed:  # the bar says why it started again
+            message = _("Reprise après interruption — %(step)s") % {"step": message}
+        moment = timezone.now()
         ReportJob.objects.filter(pk=self.job_id).update(
-            progress=min(progress, total), total=total, message=message[:200], updated_at=timezone.now()
+            progress=min(progress, total), total=total, message=message[:200], updated_at=moment, heartbeat_at=moment
         )
 
 
-def _claim(job_id: int, task_id: str) -> ReportJob | None:
+def _holder_alive(job: ReportJob, *, me: str, now) -> bool:
+    """Whether the worker that holds `job` still renders it, as far as worker `me` can tell:
+    its heartbeat is recent, and it is not an earlier life of a worker of the same name."""
+    if not job.holder or job.heartbeat_at is None:
+        return False
+    if job.holder != me and job.holder.partition("#")[0] == me.partition("#")[0]:
+        return False  # a worker name runs once: this one restarted
+    return job.heartbeat_at >= now - timedelta(seconds=settings.REPORT_HOLDER_STALE_AFTER)
+
+
+def _claim(job_id: int, task_id: str, holder: str) -> ReportJob | None:
     """Mark the job running for this delivery, or return None when there is nothing to do."""
+    now = timezone.now()
     with transaction.atomic():
         job = (
             ReportJob.objects.select_for_update(of=("self",))
@@ -345,13 +362,35 @@ def _claim(job_id: int, task_id: str) -> ReportJob | None:
             job.finished_at = timezone.now()
             job.save(update_fields=["status", "error", "finished_at", "updated_at"])
             return None
+        if (
+            job.status == ReportJob.Status.RUNNING
+            and task_id
+            and job.task_id not in ("", task_id)
+            and _holder_alive(job, me=holder, now=now)
+        ):
+            return None  # another delivery of this job is being rendered by a live worker
         job.status = ReportJob.Status.RUNNING
         job.attempts += 1
         job.started_at = job.started_at or timezone.now()
         job.task_id = task_id or job.task_id
+        job.holder, job.heartbeat_at = holder, now
         job.progress = 0
         job.message = _("Chargement des données")
-        job.save(update_fields=["status", "attempts", "started_at", "task_id", "progress", "message", "updated_at"])
+        if job.attempts > 1:
+            job.message = _("Reprise après interruption — %(step)s") % {"step": job.message}
+        job.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "started_at",
+                "task_id",
+                "holder",
+                "heartbeat_at",
+                "progress",
+                "message",
+                "updated_at",
+            ]
+        )
         return job
 
 
@@ -370,19 +409,19 @@ def _expected_pages(study: Study, snapshot: dict) -> int:
     return 2 * items + 8
 
 
-def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
+def report_job_run(*, job_id: int, task_id: str = "", holder: str = "") -> int | None:
     """Render a report job into a new immutable version; returns the version id.
 
     Idempotent: a job delivered twice (or redelivered after its worker died)
     yields one version. The PDF is rendered outside any transaction; the
     version number is taken under a lock on the study when saving.
     """
-    job = _claim(job_id, task_id)
+    job = _claim(job_id, task_id, holder or _in_process_holder())
     if job is None:
         existing = ReportVersion.objects.filter(job_id=job_id).values_list("pk", flat=True).first()
         return existing
     study = job.study
-    progress = _Progress(job.pk)
+    progress = _Progress(job.pk, resumed=job.attempts > 1)
     author = str(job.requested_by) if job.requested_by else ""
     snapshot = selectors.report_snapshot(study_id=study.pk, viewer=job.requested_by)
     expected_pages = _expected_pages(study, snapshot)
@@ -425,6 +464,88 @@ def report_job_run(*, job_id: int, task_id: str = "") -> int | None:
             return ReportVersion.objects.filter(job_id=job.pk).values_list("pk", flat=True).first()
         # Another job took this number meanwhile: render again with the next one.
     raise RuntimeError("Could not reserve a version number")
+
+
+def _in_process_holder() -> str:
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}#in-process"
+
+
+# --- Recovery of jobs whose worker is gone (called by studies.worker, and on reads) ---------
+
+
+def report_jobs_heartbeat(*, holder: str, job_ids: Iterable[int]) -> int:
+    """Worker `holder` is alive and renders `job_ids`: say so on their rows."""
+    ids = list(job_ids)
+    if not ids:
+        return 0
+    return ReportJob.objects.filter(pk__in=ids, holder=holder, status=ReportJob.Status.RUNNING).update(
+        heartbeat_at=timezone.now()
+    )
+
+
+def report_jobs_take_back(*, me: str, active_ids: Iterable[int] = (), queue: str | None = None) -> list[int]:
+    """Put back in the queue the running jobs whose holder is gone, as seen from worker `me`:
+    an earlier life of a worker of the same name (it restarted), a holder silent for
+    REPORT_HOLDER_STALE_AFTER seconds, or `me` itself for a job its pool no longer renders."""
+    now = timezone.now()
+    node = me.partition("#")[0]
+    stale = now - timedelta(seconds=settings.REPORT_HOLDER_STALE_AFTER)
+    idle = now - timedelta(seconds=2 * settings.REPORT_HEARTBEAT_INTERVAL)
+    gone = (
+        (Q(holder__startswith=f"{node}#") & ~Q(holder=me))
+        | (Q(heartbeat_at__lt=stale) & ~Q(holder=me))
+        | (Q(holder=me, heartbeat_at__lt=idle) & ~Q(pk__in=list(active_ids)))
+    )
+    candidates = ReportJob.objects.filter(gone, status=ReportJob.Status.RUNNING).values_list("pk", "holder")
+    return [job_id for job_id, holder in candidates if _take_back(job_id, holder=holder, queue=queue)]
+
+
+@transaction.atomic
+def _take_back(job_id: int, *, holder: str, queue: str | None) -> bool:
+    updated = ReportJob.objects.filter(pk=job_id, holder=holder, status=ReportJob.Status.RUNNING).update(
+        status=ReportJob.Status.QUEUED,
+        holder="",
+        task_id="",
+        progress=0,
+        heartbeat_at=timezone.now(),
+        message=_("Reprise après interruption"),
+        updated_at=timezone.now(),
+    )
+    if updated:
+        logger.warning("Report job %s taken back from %s", job_id, holder or "(unknown worker)")
+        transaction.on_commit(lambda: _enqueue_report(job_id, queue=queue))
+    return bool(updated)
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return _("%(n)s secondes") % {"n": seconds}
+    return _("%(n)s minutes") % {"n": round(seconds / 60)}
+
+
+def report_jobs_abandon(*, study: Study | None = None) -> int:
+    """Fail the jobs with no sign of life for REPORT_JOB_ABANDON_AFTER seconds: their
+    worker never came back and no other took them; the study page offers to relaunch."""
+    bound = settings.REPORT_JOB_ABANDON_AFTER
+    limit = timezone.now() - timedelta(seconds=bound)
+    silent = Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, updated_at__lt=limit)
+    jobs = ReportJob.objects.filter(silent, status__in=[ReportJob.Status.QUEUED, ReportJob.Status.RUNNING])
+    if study is not None:
+        jobs = jobs.filter(study=study)
+    failed = 0
+    for job_id, status in jobs.values_list("pk", "status"):
+        if status == ReportJob.Status.RUNNING:
+            reason = _(
+                "Le serveur de rendu s'est arrêté pendant la génération et aucun autre ne l'a reprise "
+                "en %(duration)s. Relancez la génération."
+            )
+        else:
+            reason = _("Aucun serveur de rendu n'a pris la génération en charge en %(duration)s. Relancez-la.")
+        failed += report_job_fail(job_id=job_id, reason=reason % {"duration": _duration(bound)})
+    return failed
 
 
 @transaction.atomic

@@ -13,13 +13,14 @@ import logging
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from core.pdf import collected_after
 
 from . import services
+from .worker import holder_identity
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 def failure_reason(exc: BaseException, *, soft: int | None = None, hard: int | None = None) -> str:
     with override(settings.LANGUAGE_CODE):
         if isinstance(exc, TimeLimitExceeded):
+            if exc.args and isinstance(exc.args[0], int | float):
+                hard = int(exc.args[0])  # the limit that applied (the message's own, if it had one)
             return _(
                 "Le rendu a dépassé la limite de %(s)s secondes et a été interrompu. "
                 "Réduisez le nombre d'expériences ou contactez l'équipe technique."
@@ -75,7 +78,12 @@ def render_study_report(self, job_id: int) -> int | None:
     """Render report job `job_id` into a new version (idempotent; returns the version id)."""
     try:
         with collected_after():  # the render's garbage is collected once the job is done
-            return services.report_job_run(job_id=job_id, task_id=self.request.id or "")
+            return services.report_job_run(
+                job_id=job_id, task_id=self.request.id or "", holder=holder_identity(self.request.hostname)
+            )
     except SoftTimeLimitExceeded as exc:
-        services.report_job_fail(job_id=job_id, reason=failure_reason(exc, soft=self.soft_time_limit))
+        # The limit may have interrupted a query half-way: start from a fresh connection.
+        connections.close_all()
+        soft = (self.request.timelimit or (None, None))[1] or self.soft_time_limit
+        services.report_job_fail(job_id=job_id, reason=failure_reason(exc, soft=soft))
         return None

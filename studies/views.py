@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from core.throttling import throttle
 from experiences import selection as experience_selection
 from experiences import selectors as experience_selectors
 
+from . import grid_export as grids
 from . import reports, selectors, services
 from .forms import CellForm, CriterionForm, ItemNotesForm, StudyForm, TextsForm
 from .models import ReportVersion
@@ -298,6 +299,7 @@ def report_generate(request, slug):
 def report_job_status(request, slug, job_id):
     """The job's progress: an htmx partial (polled while running) or JSON."""
     study = selectors.study_detail(viewer=request.user, slug=slug)
+    services.report_jobs_abandon(study=study)  # with no worker left, the poll ends the job
     job = selectors.report_job(viewer=request.user, study=study, job_id=job_id)
     version = _job_version(job, request.user)  # None when the report holds a fiche the viewer may not read
     if request.headers.get("Accept", "").startswith("application/json"):
@@ -373,6 +375,42 @@ def compare(request):
     }
     status = 200 if not context["too_few"] else 400 if ids else 200
     return render(request, "studies/compare.html", context, status=status)
+
+
+def _grid_response(grid, fmt: str, filename: str) -> HttpResponse:
+    if fmt == "xlsx":
+        response = HttpResponse(grids.grid_xlsx(grid), content_type=grids.XLSX_TYPE)
+    elif fmt == "pdf":
+        response = HttpResponse(grids.grid_pdf(grid), content_type="application/pdf")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@throttle("pdf")
+def compare_export(request, fmt):
+    """The comparison page's grid (same parameters) as XLSX or a landscape PDF."""
+    ids = selectors.parse_ids(request.GET.getlist("ids"))
+    experiences = selectors.comparison_experiences(viewer=request.user, ids=ids)
+    if len(experiences) < selectors.COMPARE_MIN:
+        raise Http404
+    study = selectors.study_for_comparison(viewer=request.user, slug=request.GET.get("etude"))
+    criteria_rows = []
+    if study is not None:
+        criteria, values = selectors.study_items_values(study=study, experience_ids=[e["id"] for e in experiences])
+        criteria_rows = [(c, [values.get(e["id"], {}).get(str(c["id"]), "") for e in experiences]) for c in criteria]
+    grid = grids.comparison_grid(experiences, criteria_rows, title=_("Comparaison côte à côte"))
+    return _grid_response(grid, fmt, "comparaison")
+
+
+@throttle("pdf")
+def grid_export(request, slug, fmt):
+    """A study's comparison grid (the report's) as XLSX or a landscape PDF."""
+    study = selectors.study_detail(viewer=request.user, slug=slug)
+    grid = grids.study_grid(selectors.report_snapshot(study_id=study.pk, viewer=request.user))
+    return _grid_response(grid, fmt, f"grille-{study.slug[:80]}")
 
 
 @require_POST

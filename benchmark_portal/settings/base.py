@@ -334,6 +334,13 @@ REPORT_BRAND_ACCENT = env("REPORT_BRAND_ACCENT", default="#e63946")
 REPORT_BRAND_LOGO = env("REPORT_BRAND_LOGO", default="img/periscope.svg")
 # A report is laid out in this many parts at once (forked processes, one per
 # core); 1 lays it out in one piece. See core/pdf_parts.py.
+# Recovery of report jobs (studies/worker.py): workers write a heartbeat on the jobs they
+# render every REPORT_HEARTBEAT_INTERVAL seconds; a holder silent for REPORT_HOLDER_STALE_AFTER
+# seconds is gone and any worker takes its jobs back (a restarted worker takes back its own at
+# once); a job nobody took back after REPORT_JOB_ABANDON_AFTER seconds fails with its reason.
+REPORT_HEARTBEAT_INTERVAL = env.int("REPORT_HEARTBEAT_INTERVAL", default=5)
+REPORT_HOLDER_STALE_AFTER = env.int("REPORT_HOLDER_STALE_AFTER", default=20)
+REPORT_JOB_ABANDON_AFTER = env.int("REPORT_JOB_ABANDON_AFTER", default=300)
 REPORT_RENDER_PROCESSES = env.int("REPORT_RENDER_PROCESSES", default=min(os.cpu_count() or 1, 4))
 
 # --- Logging (core/logging.py): request id, user id, duration, task id on every line

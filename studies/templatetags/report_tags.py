@@ -26,12 +26,19 @@ _DOUBLE_QUOTES = re.compile(r'"([^"\n]+)"')
 _UNIT = re.compile(r"(\d)[ ](€|%|km²|km|hab\.|m²|ha)(?=\W|$)")
 
 
+def _english() -> bool:
+    return (get_language() or "fr").startswith("en")
+
+
 @register.filter
 def typo(value) -> str:
-    """Apply French typography to plain text (the result is escaped later)."""
+    """Apply French typography to plain text (the result is escaped later); in an
+    English report, only apostrophes and ellipses."""
     if not value:
         return ""
     text = str(value).replace("...", "…").replace("'", "’")
+    if _english():
+        return text
     text = _DOUBLE_QUOTES.sub(r"«\1»", text)
     text = _AFTER_GUILLEMET.sub("«" + NNBSP, text)
     text = _SPACE_BEFORE.sub(lambda m: NNBSP + m.group(1), text)
@@ -70,7 +77,7 @@ def _group(digits: str) -> str:
 
 @register.filter
 def number(value) -> str:
-    """12345 → "12 345" (thin no-break space, as the Imprimerie nationale does)."""
+    """12345 → "12 345" (thin no-break space, as the Imprimerie nationale does); "12,345" in English."""
     if value in (None, ""):
         return ""
     try:
@@ -80,6 +87,8 @@ def number(value) -> str:
     sign = "−" if amount < 0 else ""
     integer, _sep, fraction = f"{abs(amount):f}".partition(".")
     fraction = fraction.rstrip("0")
+    if _english():
+        return ("-" if sign else "") + _group(integer).replace(NNBSP, ",") + ("." + fraction[:2] if fraction else "")
     return sign + _group(integer) + ("," + fraction[:2] if fraction else "")
 
 
@@ -92,6 +101,8 @@ def money(value, currency: str = "EUR") -> str:
     except InvalidOperation:
         return str(value)
     symbol = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}.get(currency or "EUR", currency)
+    if _english():  # "€25,000", "CHF 25,000"
+        return (symbol if len(symbol) == 1 else symbol + NBSP) + number(amount)
     return number(amount) + NBSP + symbol
 
 
