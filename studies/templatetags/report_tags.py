@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core import formats
 from core.richtext import render
 
 register = template.Library()
@@ -51,7 +52,7 @@ def typo(value) -> str:
 @register.simple_tag
 def colon() -> str:
     """ " : " after a label: a non-breaking space before the colon in French, none in English."""
-    return f"{NBSP}: " if (get_language() or "fr").startswith("fr") else ": "
+    return formats.colon() + " "
 
 
 @register.filter
@@ -66,44 +67,32 @@ def rich(value) -> SafeString:
     return mark_safe(f'<div class="rich-text">{html}</div>' if html else "")
 
 
-def _group(digits: str) -> str:
-    out = []
-    while len(digits) > 3:
-        out.insert(0, digits[-3:])
-        digits = digits[:-3]
-    out.insert(0, digits)
-    return NNBSP.join(out)
-
-
 @register.filter
 def number(value) -> str:
-    """12345 → "12 345" (thin no-break space, as the Imprimerie nationale does); "12,345" in English."""
+    """12345 → "12 345" (thin no-break spaces in French, as the Imprimerie nationale sets them); "12,345".
+
+    The portal's one number format (core.formats), with the report's thinner French space.
+    """
     if value in (None, ""):
         return ""
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    sign = "−" if amount < 0 else ""
-    integer, _sep, fraction = f"{abs(amount):f}".partition(".")
-    fraction = fraction.rstrip("0")
-    if _english():
-        return ("-" if sign else "") + _group(integer).replace(NNBSP, ",") + ("." + fraction[:2] if fraction else "")
-    return sign + _group(integer) + ("," + fraction[:2] if fraction else "")
+    return _thin(formats.format_number(value)) or str(value)
 
 
 @register.filter
 def money(value, currency: str = "EUR") -> str:
+    """25000 → "25 000 €" / "€25,000" (core.formats), whole units."""
     if value in (None, ""):
         return ""
     try:
         amount = Decimal(str(value)).quantize(Decimal(1))
     except InvalidOperation:
         return str(value)
-    symbol = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}.get(currency or "EUR", currency)
-    if _english():  # "€25,000", "CHF 25,000"
-        return (symbol if len(symbol) == 1 else symbol + NBSP) + number(amount)
-    return number(amount) + NBSP + symbol
+    return _thin(formats.format_money(amount, currency or "EUR"))
+
+
+def _thin(text: str) -> str:
+    """Digit groups apart by a thin no-break space in French (the currency keeps its no-break space)."""
+    return re.sub(r"(?<=\d)\u00a0(?=\d)", NNBSP, text) if not _english() else text
 
 
 def _date(value) -> datetime.date | None:
