@@ -103,5 +103,5 @@ def test_a_member_finds_compares_and_saves_tiers_lieux_for_a_territory_like_thei
     assert saved.weekly_digest
     assert "project_status=ongoing" in saved.query and "q=tiers-lieu" in saved.query
     # The saved search opens the same results.
-    page.get_by_role("link", name="Tiers-lieux en cours").click()
+    page.get_by_role("link", name="Tiers-lieux en cours", exact=True).click()
     expect(page.locator("#result-count")).to_contain_text("2 expériences")

@@ -129,6 +129,10 @@ RULES: list[Rule] = [
     Rule("studies:compare", PUBLIC),
     Rule("studies:compare_add", POST_ONLY),
     Rule("studies:fiche_pdf", PUBLIC, model="experiences.Experience"),
+    # Grid exports: a study's (as its page; only the fiches the reader may read, tests/studies/
+    # test_grid_export.py) and the comparison page's (404 without two readable fiches in ?ids=).
+    Rule("studies:grid_export", PUBLIC, model="studies.Study"),
+    Rule("studies:compare_export", statuses(404)),
     # A study is visible to its team and to staff only: for them, its pages open.
     Rule("studies:edit", PUBLIC, model="studies.Study"),
     Rule("studies:candidates", PUBLIC, model="studies.Study"),

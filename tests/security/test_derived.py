@@ -108,6 +108,34 @@ def test_a_team_consultant_gets_404_on_a_report_holding_a_fiche_confidential_to_
     assert api["versions"] == []
 
 
+def test_the_study_grid_and_comparison_exports_leave_out_a_fiche_the_team_consultant_may_not_read(client, report_world):
+    import io
+
+    from openpyxl import load_workbook
+
+    study, secret, public = report_world["study"], report_world["secret"], report_world["public"]
+    client.force_login(report_world["consultant"])
+    for fmt in ("xlsx", "pdf"):
+        response = client.get(reverse("studies:grid_export", args=[study.slug, fmt]))
+        assert response.status_code == 200
+        data = body(response)
+        text = (
+            pdf_text(data)
+            if fmt == "pdf"
+            else " ".join(
+                str(cell.value)
+                for row in load_workbook(io.BytesIO(data)).active.iter_rows()
+                for cell in row
+                if cell.value
+            )
+        )
+        assert "zqsecret" not in text
+    compare = client.get(reverse("studies:compare_export", args=["xlsx"]), {"ids": [secret.pk, public.pk]})
+    assert compare.status_code == 404  # one readable fiche is not a comparison
+    client.force_login(report_world["staff"])  # who may read it gets it
+    assert "zqsecret" in pdf_text(body(client.get(reverse("studies:grid_export", args=[study.slug, "pdf"]))))
+
+
 def test_staff_download_the_same_report_as_an_attachment_with_the_confidential_fiche(client, report_world):
     study, version = report_world["study"], report_world["version"]
     client.force_login(report_world["staff"])
