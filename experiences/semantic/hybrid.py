@@ -121,7 +121,7 @@ def meaning_query(text: str, params: FusionParams = FusionParams()) -> MeaningQu
         return None
     vector = encoder.embed_query(text)
     floor = max(params.floor, calibration.similarity_at(vector, params.min_z))
-    return MeaningQuery(vector_literal(vector), encoder.model_id(), floor, params.margin)
+    return MeaningQuery(vector_literal(vector), encoder.model_id(), floor, params.margin, DEPTH)
 
 
 def fuse(

@@ -76,3 +76,28 @@ def test_the_page_shows_why_a_fiche_matched_and_offers_words_only_in_both_langua
     assert "badge-meaning" not in words and "Chercher aussi par le sens" in words
     english = client.get("/en" + reverse("experiences:list"), {"q": DUTCH}).content.decode()
     assert 'class="badge badge-meaning">Close in meaning' in english and "Words only" in english
+
+
+def test_every_page_of_a_hybrid_search_follows_the_order_of_its_export(world, monkeypatch):
+    """The first pages are ordered among the fiches ranked by words or meaning only, later ones
+    among every match: both must give the export's order (DEPTH made small to reach both)."""
+    from experiences import services
+    from experiences.search import search_ids
+    from experiences.semantic import hybrid, jobs
+    from tests.factories import ExperienceFactory
+
+    extra = [
+        ExperienceFactory(title=f"Une gare {n} devient un lieu de services", summary="Gare et services au village.")
+        for n in range(12)
+    ]
+    services.refresh_derived_fields([e.pk for e in extra])
+    jobs.embed_experiences([e.pk for e in extra])
+    monkeypatch.setattr(hybrid, "DEPTH", 4)
+    query = "q=gare services"  # more fiches with the words than DEPTH
+    expected = search_ids(params=QueryDict(query), viewer=AnonymousUser())
+    assert len(expected) > 2 * hybrid.DEPTH  # more than the words and meaning rankings hold
+    pages = []
+    for number in range(1, 7):
+        result = search(AnonymousUser(), f"{query}&page_size=3&page={number}")
+        pages += [e.pk for e in result.experiences]
+    assert pages == expected
