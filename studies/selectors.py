@@ -201,6 +201,21 @@ def _department_code(territory: Territory) -> str | None:
     return None
 
 
+def _map_units(territory: Territory) -> list[list[str]]:
+    """The Belgian province (or the Brussels-Capital Region) a territory lies in, as the map's
+    [country, code] (walking up its parents); French ones are placed by `departments`."""
+    from core import maps
+
+    _view_box, shapes, _insets = maps.territory_map()
+    keys = {(s.country, s.code) for s in shapes if s.country != "FR"}
+    node, depth = territory, 0
+    while node is not None and depth < 4:
+        if (node.country, node.code) in keys:
+            return [[node.country, node.code]]
+        node, depth = node.parent, depth + 1
+    return []
+
+
 def experience_snapshot(experience: Experience, *, include_contacts: bool, region_departments=None) -> dict:
     """Everything a fiche shows about one experience, as plain JSON values.
 
@@ -275,12 +290,14 @@ def experience_snapshot(experience: Experience, *, include_contacts: bool, regio
         "themes_en": [theme.name_en for theme in experience.themes.all()],
     }
     data |= {key: value for key, value in english.items() if any(value)}
+    if territory.country != "FR" and (units := _map_units(territory)):
+        data["map_units"] = units  # where the report's map places a Belgian fiche
     data["fingerprint"] = fingerprint(data)
     return data
 
 
 # Keys that only restate another (codes of labels already there): not part of a fiche's fingerprint.
-LABEL_KEYS = {"subkind", "density_class"}
+LABEL_KEYS = {"subkind", "density_class", "map_units"}
 
 
 def fingerprint(data: dict) -> str:
@@ -290,7 +307,9 @@ def fingerprint(data: dict) -> str:
         return value
 
     payload = json.dumps(
-        {k: strip(v) for k, v in data.items() if k != "fingerprint"}, sort_keys=True, ensure_ascii=False
+        {k: strip(v) for k, v in data.items() if k != "fingerprint" and k not in LABEL_KEYS},
+        sort_keys=True,
+        ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
 

@@ -6,17 +6,6 @@ import re
 from core import maps
 
 
-def test_the_reports_drawing_has_the_96_mainland_departements_with_simplified_paths():
-    view_box, shapes = maps.france_departments()
-    codes = {s.code for s in shapes}
-    assert view_box == "0 0 613 585"
-    assert len(shapes) == 96
-    assert {"01", "2A", "2B", "33", "75", "95"} <= codes
-    assert all(s.path.startswith("M") and s.path.endswith("z") for s in shapes)
-    # Simplified and relative: well under the source's 118 KB.
-    assert sum(len(s.path) for s in shapes) < 70_000
-
-
 def test_a_few_counts_get_one_well_separated_class_each():
     legend = maps.count_classes(2)
     assert [(c.low, c.high) for c in legend] == [(1, 1), (2, 2)]

@@ -36,16 +36,25 @@ def test_rich_reads_plain_text_of_older_rows_as_paragraphs_and_lists():
     assert "<p>Intro 5 &lt; 6</p><ul><li>un</li><li>deux</li></ul>" in html
 
 
-def test_map_outlines_every_mainland_department_and_marks_the_right_ones():
-    geometry = reports.france_departments()
-    assert len(geometry["departments"]) == 96
+def test_the_report_map_places_french_and_belgian_fiches_and_lists_the_others():
     items = [
         {"number": 1, "experience": {"departments": ["23"], "territory": {"label": "Felletin", "country": "FR"}}},
-        {"number": 2, "experience": {"departments": [], "territory": {"label": "Kampti", "country": "BF"}}},
+        {
+            "number": 2,
+            "experience": {
+                "departments": [],
+                "map_units": [["BE", "90000"]],
+                "territory": {"label": "Gesves", "country": "BE"},
+            },
+        },
+        {"number": 3, "experience": {"departments": ["974"], "territory": {"label": "Saint-Denis", "country": "FR"}}},
+        {"number": 4, "experience": {"departments": [], "territory": {"label": "Kampti", "country": "BF"}}},
     ]
     context = reports.map_context(items)
-    assert [d["code"] for d in context["legend"]] == ["23"]
-    assert context["elsewhere"] == [{"number": 2, "label": "Kampti", "country": "BF"}]
+    assert len(context["departments"]) > 101  # the pages' drawing: 101 départements and Belgium's units
+    assert context["insets"]  # the overseas départements
+    assert [(d["code"], d["numbers"]) for d in context["legend"]] == [("23", [1]), ("BE", [2]), ("974", [3])]
+    assert context["elsewhere"] == [{"number": 4, "label": "Kampti", "country": "BF"}]
 
 
 @pytest.mark.django_db
@@ -56,6 +65,20 @@ def test_snapshot_finds_the_department_of_a_commune(staff):
     study.items.create(experience=ExperienceFactory(lead_territory=commune), position=1)
     snapshot = selectors.report_snapshot(study_id=study.pk, viewer=staff)
     assert snapshot["items"][0]["experience"]["departments"] == ["23"]
+    assert "map_units" not in snapshot["items"][0]["experience"]  # a French fiche is placed by its département
+
+
+@pytest.mark.django_db
+def test_snapshot_finds_the_province_of_a_belgian_municipality_without_changing_its_fingerprint(staff):
+    province = TerritoryFactory(kind="province", country="BE", code="90000", name="Province de Namur", slug="namur-p")
+    gesves = TerritoryFactory(country="BE", code="92054", name="Gesves", slug="gesves", parent=province)
+    study = StudyFactory()
+    study.items.create(experience=ExperienceFactory(lead_territory=gesves), position=1)
+    fiche = selectors.report_snapshot(study_id=study.pk, viewer=staff)["items"][0]["experience"]
+    assert fiche["map_units"] == [["BE", "90000"]]
+    assert fiche["fingerprint"] == selectors.fingerprint(
+        {k: v for k, v in fiche.items() if k not in ("map_units", "fingerprint")}
+    )
 
 
 @pytest.mark.django_db
