@@ -237,7 +237,7 @@ class _RealEmbedding:
     def __call__(self):
         from experiences.semantic import encoder
 
-        encoder._cache.clear()
+        encoder.forget()
         return self.run()
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from core.richtext import to_text
 from territories.models import normalize_name
 
+from .content import RICH_TEXT_FIELDS
 from .models import Experience, Organisation, Theme
 
 # Words the template documents; the export writes them whatever the interface language.
@@ -73,10 +74,16 @@ class Column:
     example: str = ""
     required: bool = False
     field: str | None = None  # the fiche's field this column maps one to one
+    # How the export writes it; by default the field's value (a long text in its plain-text form).
     export: Callable[[Experience, ExportContext], Any] | None = None
     importable: bool = True  # False: written for readers, ignored on import
     consultant_only: bool = False
     width: int = 18
+
+    def __post_init__(self):
+        if self.export is None and self.field is not None:
+            writer = _rich if self.field in RICH_TEXT_FIELDS else _field
+            object.__setattr__(self, "export", writer(self.field))
 
 
 def _field(name: str) -> Callable[[Experience, ExportContext], Any]:
@@ -125,7 +132,6 @@ COLUMNS: tuple[Column, ...] = (
         "Un tiers-lieu dans l'ancienne gare",
         required=True,
         field="title",
-        export=_field("title"),
         width=50,
     ),
     Column(
@@ -135,7 +141,6 @@ COLUMNS: tuple[Column, ...] = (
         "La commune a transformé sa gare en tiers-lieu…",
         required=True,
         field="summary",
-        export=_field("summary"),
         width=60,
     ),
     Column(
@@ -224,7 +229,6 @@ COLUMNS: tuple[Column, ...] = (
             "« 1. » un numéro ; **gras**, *italique*, [texte du lien] <https://…>."
         ),
         field="context",
-        export=_rich("context"),
         width=60,
     ),
     Column(
@@ -232,7 +236,6 @@ COLUMNS: tuple[Column, ...] = (
         _("Actions"),
         _("Les actions menées (même format que le contexte)."),
         field="actions",
-        export=_rich("actions"),
         width=60,
     ),
     Column(
@@ -240,7 +243,6 @@ COLUMNS: tuple[Column, ...] = (
         _("Résultats"),
         _("Ce que l'expérience a produit, chiffres à l'appui si possible (même format)."),
         field="results",
-        export=_rich("results"),
         width=60,
     ),
     Column(
@@ -248,7 +250,6 @@ COLUMNS: tuple[Column, ...] = (
         _("Points de vigilance"),
         _("Ce qu'il faut savoir avant de s'en inspirer (même format)."),
         field="vigilance_points",
-        export=_rich("vigilance_points"),
         width=60,
     ),
     Column(
@@ -257,7 +258,6 @@ COLUMNS: tuple[Column, ...] = (
         _("Date de début : AAAA-MM-JJ, JJ/MM/AAAA ou seulement l'année (AAAA)."),
         "2023-03-01",
         field="period_start",
-        export=_field("period_start"),
         width=12,
     ),
     Column(
@@ -265,7 +265,6 @@ COLUMNS: tuple[Column, ...] = (
         _("Fin"),
         _("Date de fin, même format ; postérieure au début."),
         field="period_end",
-        export=_field("period_end"),
         width=12,
     ),
     Column(
@@ -283,7 +282,6 @@ COLUMNS: tuple[Column, ...] = (
         _("Montant total, en chiffres (620000 ou 620 000,50)."),
         "620000",
         field="budget_amount",
-        export=_field("budget_amount"),
         width=14,
     ),
     Column(
@@ -292,7 +290,6 @@ COLUMNS: tuple[Column, ...] = (
         _("Code à trois lettres, EUR par défaut."),
         "EUR",
         field="currency",
-        export=_field("currency"),
         width=8,
     ),
     Column(
@@ -301,7 +298,6 @@ COLUMNS: tuple[Column, ...] = (
         _("fr ou en (fr par défaut)."),
         "fr",
         field="language",
-        export=_field("language"),
         width=8,
     ),
     Column(
@@ -328,14 +324,12 @@ COLUMNS: tuple[Column, ...] = (
         _("Titre (anglais)"),
         _("Titre en anglais, facultatif."),
         field="title_en",
-        export=_field("title_en"),
     ),
     Column(
         "resume_en",
         _("Résumé (anglais)"),
         _("Résumé en anglais, facultatif."),
         field="summary_en",
-        export=_field("summary_en"),
         width=40,
     ),
     Column(

@@ -71,6 +71,12 @@ def _embed(texts: list[str], *, is_query: bool) -> np.ndarray:
     return out
 
 
+def forget() -> None:
+    """Empty the per-process cache of vectors (benchmarks embed every query for real)."""
+    with _lock:
+        _cache.clear()
+
+
 def embed_query(text: str) -> np.ndarray:
     """A search query on e5's "query:" side: (384,) float32, L2-normalised."""
     return _embed([text], is_query=True)[0]
