@@ -34,11 +34,14 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import nh3
+from django.utils.translation import gettext_lazy as _
 
 ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "ul", "ol", "li", "a"})
 URL_SCHEMES = ("http", "https", "mailto")
 LINK_REL = "noopener noreferrer nofollow"
-FORMAT_HELP = "HTML nettoyé : <p>, <br>, <strong>, <em>, <ul>, <ol>, <li> et <a href> (http, https, mailto) seulement."
+FORMAT_HELP = _(
+    "HTML nettoyé : <p>, <br>, <strong>, <em>, <ul>, <ol>, <li> et <a href> (http, https, mailto) seulement."
+)
 
 # Tags read from incoming HTML: the allow-list plus what editors and pasted
 # documents use for structure (headings and divisions become paragraphs, b/i

@@ -449,3 +449,25 @@ def test_api_errors_follow_accept_language(world):
         assert not french_in(visible_text(answer)), answer.content
     french = Client(headers={"accept-language": "fr"}).get("/api/v1/experiences/zz-unknown/")
     assert french["Content-Language"] == "fr" and french.json() != answers[0].json()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("compiled_catalogue")
+def test_the_english_openapi_schema_describes_every_field_in_english(world):
+    schema = Client(headers={"accept-language": "en"}).get("/api/v1/schema/", {"format": "json"}).json()
+
+    def descriptions(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "description" and isinstance(value, str):
+                    yield value
+                else:
+                    yield from descriptions(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from descriptions(value)
+
+    texts = list(descriptions(schema["components"]))
+    assert "Sort score (relevance and/or comparability)." in texts
+    french = [text for text in texts if french_in(text)]
+    assert not french, sorted(set(french))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from django.utils.text import format_lazy
 from rest_framework import serializers
 
 from core.fields import RichTextField
@@ -15,7 +16,7 @@ class RichTextSerializerField(serializers.CharField):
 
     def __init__(self, **kwargs):
         own = kwargs.get("help_text")
-        kwargs["help_text"] = f"{own} — {FORMAT_HELP}" if own else FORMAT_HELP
+        kwargs["help_text"] = format_lazy("{} — {}", own, FORMAT_HELP) if own else FORMAT_HELP
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):

@@ -3,6 +3,7 @@ from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -73,16 +74,20 @@ class ExperienceSearchHitSerializer(ExperienceListSerializer):
     themes = serializers.ListField(source="theme_slugs", child=serializers.CharField(), read_only=True)
     tags = serializers.ListField(source="tag_names", child=serializers.CharField(), read_only=True)
     title_html = serializers.SerializerMethodField(
-        help_text="Titre échappé, termes trouvés entre <mark> (seule balise présente)."
+        help_text=_("Titre échappé, termes trouvés entre <mark> (seule balise présente).")
     )
     snippet_html = serializers.SerializerMethodField(
-        help_text="Extrait échappé, termes trouvés entre <mark> (seule balise présente)."
+        help_text=_("Extrait échappé, termes trouvés entre <mark> (seule balise présente).")
     )
-    score = serializers.FloatField(read_only=True, help_text="Score de tri (pertinence et/ou comparabilité).")
+    score = serializers.FloatField(read_only=True, help_text=_("Score de tri (pertinence et/ou comparabilité)."))
     comparability = serializers.FloatField(
-        read_only=True, allow_null=True, help_text="Comparabilité du territoire avec la référence, de 0 à 1."
+        read_only=True, allow_null=True, help_text=_("Comparabilité du territoire avec la référence, de 0 à 1.")
     )
-    comparability_reason = serializers.SerializerMethodField(help_text="Pourquoi ce territoire est comparable.")
+    comparability_reason = serializers.SerializerMethodField(help_text=_("Pourquoi ce territoire est comparable."))
+    matched_words = serializers.SerializerMethodField(help_text=_("La fiche contient les mots de la recherche."))
+    matched_meaning = serializers.SerializerMethodField(
+        help_text=_("La fiche est proche de la recherche par le sens (recherche hybride ; false avec match=words).")
+    )
 
     class Meta(ExperienceListSerializer.Meta):
         fields = [
@@ -92,6 +97,8 @@ class ExperienceSearchHitSerializer(ExperienceListSerializer):
             "score",
             "comparability",
             "comparability_reason",
+            "matched_words",
+            "matched_meaning",
         ]
 
     def get_title_html(self, obj) -> str | None:
@@ -102,6 +109,12 @@ class ExperienceSearchHitSerializer(ExperienceListSerializer):
 
     def get_comparability_reason(self, obj) -> str | None:
         return getattr(obj, "comparability_reason", None)
+
+    def get_matched_words(self, obj) -> bool:
+        return bool(getattr(obj, "matched_words", False))
+
+    def get_matched_meaning(self, obj) -> bool:
+        return bool(getattr(obj, "matched_meaning", False))
 
 
 _DATE = serializers.DateField()
@@ -162,22 +175,24 @@ def search_hit_data(experiences) -> list[dict]:
                 "score": e.score,
                 "comparability": e.comparability,
                 "comparability_reason": getattr(e, "comparability_reason", None),
+                "matched_words": bool(getattr(e, "matched_words", False)),
+                "matched_meaning": bool(getattr(e, "matched_meaning", False)),
             }
         )
     return hits
 
 
 class FacetValueSerializer(serializers.Serializer):
-    value = serializers.CharField(help_text="Valeur à passer dans le paramètre du même nom.")
+    value = serializers.CharField(help_text=_("Valeur à passer dans le paramètre du même nom."))
     label = serializers.CharField()
-    count = serializers.IntegerField(help_text="Fiches visibles, avec tous les autres filtres appliqués.")
+    count = serializers.IntegerField(help_text=_("Fiches visibles, avec tous les autres filtres appliqués."))
     selected = serializers.BooleanField()
-    depth = serializers.IntegerField(help_text="Profondeur dans l'arbre des thèmes (0 ailleurs).")
+    depth = serializers.IntegerField(help_text=_("Profondeur dans l'arbre des thèmes (0 ailleurs)."))
 
 
 class RescueSerializer(serializers.Serializer):
     comparable = serializers.IntegerField(
-        allow_null=True, help_text="Niveau de comparabilité plus large à essayer (null : sans ce filtre)."
+        allow_null=True, help_text=_("Niveau de comparabilité plus large à essayer (null : sans ce filtre).")
     )
     count = serializers.IntegerField()
 
@@ -194,11 +209,11 @@ class ExperienceSearchSerializer(serializers.Serializer):
     next = serializers.CharField(allow_null=True)
     previous = serializers.CharField(allow_null=True)
     sort = serializers.CharField()
-    suggestion = serializers.CharField(allow_null=True, help_text="« Vouliez-vous dire » : requête corrigée.")
+    suggestion = serializers.CharField(allow_null=True, help_text=_("« Vouliez-vous dire » : requête corrigée."))
     stop_words_only = serializers.BooleanField(
-        help_text="La requête ne contenait que des mots vides : cherchée comme sans texte (toutes les fiches)."
+        help_text=_("La requête ne contenait que des mots vides : cherchée comme sans texte (toutes les fiches).")
     )
-    reference = TerritoryBriefSerializer(allow_null=True, help_text="Territoire de référence (ma collectivité).")
-    rescue = RescueSerializer(allow_null=True, help_text="Si « comparables uniquement » ne donne rien.")
+    reference = TerritoryBriefSerializer(allow_null=True, help_text=_("Territoire de référence (ma collectivité)."))
+    rescue = RescueSerializer(allow_null=True, help_text=_("Si « comparables uniquement » ne donne rien."))
     results = ExperienceSearchHitSerializer(many=True)
     facets = serializers.DictField(child=FacetValueSerializer(many=True))

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api.serializers import CachedModelSerializer
@@ -15,7 +16,7 @@ class TerritoryBriefSerializer(CachedModelSerializer):
 
 
 class TerritorySerializer(TerritoryBriefSerializer):
-    display = serializers.SerializerMethodField(help_text="Nom suivi du territoire parent : « Chabanière (Rhône) ».")
+    display = serializers.SerializerMethodField(help_text=_("Nom suivi du territoire parent : « Chabanière (Rhône) »."))
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta(TerritoryBriefSerializer.Meta):

@@ -69,6 +69,14 @@ def test_a_confidential_fiche_is_never_found_or_counted_by_meaning_for_someone_w
     assert world["secret"].pk in [e.pk for e in inside.experiences]
 
 
+def test_the_api_says_why_each_hit_matched(world, client):
+    hits = client.get("/api/v1/experiences/", {"q": DUTCH}).json()["results"]
+    assert hits[0]["id"] == world["gare"].pk
+    assert hits[0]["matched_meaning"] is True and hits[0]["matched_words"] is False
+    words = client.get("/api/v1/experiences/", {"q": "régie agricole municipale", "match": "words"}).json()["results"]
+    assert [(h["matched_words"], h["matched_meaning"]) for h in words] == [(True, False)]
+
+
 def test_the_page_shows_why_a_fiche_matched_and_offers_words_only_in_both_languages(world, client):
     page = client.get(reverse("experiences:list"), {"q": DUTCH}).content.decode()
     assert 'class="badge badge-meaning">Sens proche' in page and "Mots seulement" in page and "match=words" in page
